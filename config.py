@@ -1,0 +1,102 @@
+"""Settings for each environment; the only module that reads environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+load_dotenv(BASE_DIR / ".env")
+
+
+def _local_secret_key() -> str:
+    """Return the secret key kept under instance/, making one on first use."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'strategy.db'}"
+    # Heroku-style and libpq-style URLs name the driver differently; we use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Local development defaults."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = None  # filled in by init()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+    BOOTSTRAP_SERVE_LOCAL = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Today" for every rule of DESIGN §3; a date string fixes it (tests, demos of the past).
+    FIXED_TODAY = os.environ.get("FIXED_TODAY") or None
+
+    @classmethod
+    def init(cls) -> None:
+        """Resolve settings that need the filesystem or a check (called by create_app)."""
+        if cls.SQLALCHEMY_DATABASE_URI is None:
+            cls.SQLALCHEMY_DATABASE_URI = _database_url()
+        if not cls.SECRET_KEY:
+            cls.SECRET_KEY = _local_secret_key()
+
+
+class ProductionConfig(Config):
+    """gunicorn wsgi:app with APP_ENV=production: no generated secrets, secure cookies."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def init(cls) -> None:
+        if not cls.SECRET_KEY:
+            raise RuntimeError(
+                "SECRET_KEY is not set. In production set the SECRET_KEY environment variable "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        super().init()
+
+
+class TestConfig(Config):
+    """The test suite: its own database (TEST_DATABASE_URL) and a fixed secret."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    WTF_CSRF_ENABLED = False
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the settings class named by APP_ENV (development by default)."""
+    name = os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

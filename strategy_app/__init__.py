@@ -1,0 +1,60 @@
+"""The application factory: create_app(config_class) reads as a list of register_* calls."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config_class: type[Config] = Config) -> Flask:
+    """Build the Flask app for the given settings class."""
+    config_class.init()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(config_class)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension instances and the database hooks (SQLite pragmas, audit)."""
+    from strategy_app import database
+    from strategy_app.extensions import bootstrap, csrf, db, login_manager, migrate
+    from strategy_app.services import audit
+
+    db.init_app(app)
+    migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
+    migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    database.configure(app)
+    audit.install()
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from strategy_app.auth import bp as auth_bp
+    from strategy_app.main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages in the app's layout."""
+    from strategy_app import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The flask CLI commands of DESIGN §5."""
+    from strategy_app import cli
+
+    cli.register(app)

@@ -1,0 +1,56 @@
+"""Engine set-up: SQLite tuned for several workers, engines disposed after fork."""
+
+from __future__ import annotations
+
+import os
+import weakref
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from strategy_app.extensions import db
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _wants_write() -> bool:
+    """Outside a read request (a form post, an API write, a CLI command) we will write."""
+    return not (has_request_context() and request.method in _READ_METHODS)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take over transaction control from the sqlite3 module, so that "begin" below decides.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A deferred transaction that reads and then writes cannot wait for the lock: SQLite
+        # answers "database is locked" at once. Writers therefore take the lock up front.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+
+
+def _dispose_after_fork() -> None:
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_dispose_after_fork)
+
+
+def configure(app: Flask) -> None:
+    """Install the engine hooks for this app's database."""
+    with app.app_context():
+        engine = db.engine
+        _engines.add(engine)
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -1,0 +1,44 @@
+"""GET / (the dashboard: the cascade at a glance) and GET /healthz."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_login import login_required
+
+from strategy_app.extensions import db
+from strategy_app.main import bp
+from strategy_app.services import metrics
+from strategy_app.services.clock import today
+
+
+def as_of_date() -> date:
+    """The ?as_of=YYYY-MM-DD of the request, or today; a bad date is a 400."""
+    raw = request.args.get("as_of")
+    if not raw:
+        return today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, description="as_of must be a date written YYYY-MM-DD.")
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    """The cascade from vision to plans, with status, results and execution."""
+    view = metrics.cascade(as_of_date())
+    return render_template("main/dashboard.html", view=view, today=today())
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database answers, 503 otherwise (no sign-in)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}

@@ -1,0 +1,30 @@
+"""The audit log: who changed what, when, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from strategy_app.extensions import db
+from strategy_app.models.base import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    """One recorded change or security event; never edited, never archived."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(40))
+    entity_type: Mapped[str] = mapped_column(sa.String(60))
+    entity_id: Mapped[int | None] = mapped_column()
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)

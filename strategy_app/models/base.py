@@ -1,0 +1,57 @@
+"""Column types and mixins shared by every model: ids, timestamps, archiving."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class IdMixin:
+    """Surrogate primary key plus creation and update times."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ArchiveMixin:
+    """Soft delete: the UI and API archive; an executive can restore."""
+
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+def enum_check(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
+    """A CHECK constraint that keeps a text column within a fixed set of values."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=name)

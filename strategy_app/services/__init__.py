@@ -1,0 +1,1 @@
+"""Plain functions holding the product's rules and writes; no request globals."""

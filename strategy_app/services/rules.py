@@ -1,0 +1,331 @@
+"""The computation rules of DESIGN §3, evaluated at any date; the one home of every rule.
+
+Everything here is pure: plain values in, plain values out. Pages, charts, the API and the
+exports call these functions (through services.metrics for database-backed evaluation).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+
+from strategy_app.models.plan import PLAN_STATES
+
+ON_TRACK = "on_track"
+AT_RISK = "at_risk"
+OFF_TRACK = "off_track"
+NO_DATA = "no_data"
+STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)
+# Worst first: the roll-up of an objective takes the first of these that occurs.
+_SEVERITY = {OFF_TRACK: 3, AT_RISK: 2, ON_TRACK: 1}
+
+CLOSED_STATES = ("done", "cancelled")
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What an indicator expects: direction, baseline, target, tolerance and milestones."""
+
+    direction: str
+    baseline_value: float
+    baseline_date: date
+    target_value: float
+    target_date: date
+    tolerance: float = 0.10
+    milestones: tuple[tuple[date, float], ...] = field(default=())
+
+    @classmethod
+    def of(cls, indicator) -> IndicatorSpec:
+        """Build the spec of an Indicator model (its milestones must be loaded)."""
+        return cls(
+            direction=indicator.direction,
+            baseline_value=indicator.baseline_value,
+            baseline_date=indicator.baseline_date,
+            target_value=indicator.target_value,
+            target_date=indicator.target_date,
+            tolerance=indicator.tolerance,
+            milestones=tuple(sorted((m.date, m.expected_value) for m in indicator.milestones)),
+        )
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """An indicator evaluated at a date."""
+
+    expected: float
+    actual: float | None
+    actual_date: date | None
+    progress: float
+    status: str
+
+
+def span(spec: IndicatorSpec) -> float:
+    """|t − b|; for `maintain` or when t = b: |t|, or 1 when t = 0."""
+    b, t = spec.baseline_value, spec.target_value
+    if spec.direction == "maintain" or t == b:
+        return abs(t) or 1.0
+    return abs(t - b)
+
+
+def validate_spec(spec: IndicatorSpec) -> dict[str, list[str]]:
+    """Errors per field for an indicator's dates, tolerance and milestones ({} when valid)."""
+    errors: dict[str, list[str]] = {}
+    values = [spec.baseline_value, spec.target_value, *(v for _, v in spec.milestones)]
+    if not all(math.isfinite(v) for v in values):
+        errors.setdefault("target_value", []).append("Values must be finite numbers.")
+    if spec.baseline_date >= spec.target_date:
+        errors.setdefault("target_date", []).append(
+            "The target date must be after the baseline date."
+        )
+    if not 0 <= spec.tolerance <= 1:
+        errors.setdefault("tolerance", []).append("Tolerance must be between 0 and 1.")
+    seen: set[date] = set()
+    for d, _ in spec.milestones:
+        if not spec.baseline_date < d < spec.target_date:
+            errors.setdefault("milestones", []).append(
+                f"Milestone {d.isoformat()} must fall strictly between the baseline"
+                " and target dates."
+            )
+        if d in seen:
+            errors.setdefault("milestones", []).append(f"Two milestones on {d.isoformat()}.")
+        seen.add(d)
+    return errors
+
+
+def expected(spec: IndicatorSpec, d: date) -> float:
+    """The expected value on d: linear through baseline, milestones and target."""
+    if d < spec.baseline_date:
+        return spec.baseline_value
+    if d >= spec.target_date:
+        return spec.target_value
+    points = [
+        (spec.baseline_date, spec.baseline_value),
+        *sorted(spec.milestones),
+        (spec.target_date, spec.target_value),
+    ]
+    for (d0, v0), (d1, v1) in pairwise(points):
+        if d0 <= d <= d1:
+            return v0 + (v1 - v0) * (d - d0).days / (d1 - d0).days
+    raise AssertionError("unreachable: d lies between the baseline and target dates")
+
+
+def actual(measurements: Sequence[tuple[date, float]], d: date) -> tuple[date, float] | None:
+    """The latest measurement dated on or before d (measurements sorted by date), or None."""
+    i = bisect.bisect_right(measurements, d, key=lambda m: m[0])
+    return measurements[i - 1] if i else None
+
+
+def progress(spec: IndicatorSpec, value: float | None) -> float:
+    """How far the actual value has come from baseline to target, 0–1 (no data: 0)."""
+    if value is None:
+        return 0.0
+    b, t = spec.baseline_value, spec.target_value
+    if spec.direction == "maintain":
+        return 1.0 if abs(value - t) <= spec.tolerance * span(spec) else 0.0
+    if t == b:
+        reached = value >= t if spec.direction == "increase" else value <= t
+        return 1.0 if reached else 0.0
+    return min(max((value - b) / (t - b), 0.0), 1.0)
+
+
+def shortfall(spec: IndicatorSpec, value: float, d: date) -> float:
+    """How far the actual falls short of what was expected on d (≤ 0: on track)."""
+    if spec.direction == "maintain":
+        return abs(value - spec.target_value) - spec.tolerance * span(spec)
+    gap = expected(spec, d) - value
+    return gap if spec.direction == "increase" else -gap
+
+
+def status(spec: IndicatorSpec, value: float | None, d: date) -> str:
+    """on_track, at_risk, off_track, or no_data, at date d."""
+    if value is None:
+        return NO_DATA
+    short = shortfall(spec, value, d)
+    if short <= 0:
+        return ON_TRACK
+    if short <= spec.tolerance * span(spec):
+        return AT_RISK
+    return OFF_TRACK
+
+
+def evaluate(spec: IndicatorSpec, latest: tuple[date, float] | None, d: date) -> IndicatorResult:
+    """Every computed field of an indicator at d, from its latest measurement on or before d."""
+    value = latest[1] if latest else None
+    return IndicatorResult(
+        expected=expected(spec, d),
+        actual=value,
+        actual_date=latest[0] if latest else None,
+        progress=progress(spec, value),
+        status=status(spec, value, d),
+    )
+
+
+def worst_status(statuses: Iterable[str]) -> str:
+    """The worst status among those with data; no_data when none has data."""
+    worst = max((s for s in statuses if s in _SEVERITY), key=_SEVERITY.__getitem__, default=None)
+    return worst or NO_DATA
+
+
+def mean(values: Iterable[float]) -> float | None:
+    """Arithmetic mean, or None for no values."""
+    items = list(values)
+    return sum(items) / len(items) if items else None
+
+
+# --- action plans -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the roll-ups need to know of an action plan."""
+
+    id: int
+    state: str
+    progress_pct: int
+    due_date: date | None
+    archived: bool = False
+    department_id: int | None = None
+
+
+def plan_overdue(due_date: date | None, state: str, d: date) -> bool:
+    """Past its due date and neither done nor cancelled."""
+    return due_date is not None and due_date < d and state not in CLOSED_STATES
+
+
+def plan_execution(state: str, progress_pct: int) -> float | None:
+    """progress_pct / 100; done counts as 1; cancelled plans have none (left out of means)."""
+    if state == "cancelled":
+        return None
+    if state == "done":
+        return 1.0
+    return progress_pct / 100
+
+
+def plan_counts(plan: PlanFacts) -> bool:
+    """Whether a plan and its indicators take part in computations (not archived/cancelled)."""
+    return not plan.archived and plan.state != "cancelled"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """An objective's results, execution and status."""
+
+    results: float | None
+    execution: float | None
+    status: str
+
+
+def objective_rollup(
+    own_indicators: Iterable[IndicatorResult],
+    plans: Iterable[tuple[PlanFacts, Iterable[IndicatorResult]]],
+) -> Rollup:
+    """Roll an objective up from its own indicators and its plans (with their indicators).
+
+    Callers pass only non-archived indicators; archived and cancelled plans (and their
+    indicators) are left out here.
+    """
+    results = list(own_indicators)
+    executions: list[float] = []
+    for plan, indicators in plans:
+        if not plan_counts(plan):
+            continue
+        executions.append(plan_execution(plan.state, plan.progress_pct))
+        results.extend(indicators)
+    return Rollup(
+        results=mean(r.progress for r in results),
+        execution=mean(executions),
+        status=worst_status(r.status for r in results),
+    )
+
+
+@dataclass
+class Scorecard:
+    """A department's plans by state, overdue count, mean execution and indicator statuses."""
+
+    plans: dict[str, int]
+    overdue: int
+    execution: float | None
+    indicators: dict[str, int]
+
+
+def department_scorecard(
+    plans: Iterable[tuple[PlanFacts, Iterable[IndicatorResult]]], d: date
+) -> Scorecard:
+    """The scorecard of one department's (non-archived) plans at date d."""
+    by_state = dict.fromkeys(PLAN_STATES, 0)
+    statuses = dict.fromkeys(STATUSES, 0)
+    overdue = 0
+    executions: list[float] = []
+    for plan, indicators in plans:
+        if plan.archived:
+            continue
+        by_state[plan.state] += 1
+        overdue += plan_overdue(plan.due_date, plan.state, d)
+        if plan.state == "cancelled":
+            continue
+        executions.append(plan_execution(plan.state, plan.progress_pct))
+        for r in indicators:
+            statuses[r.status] += 1
+    return Scorecard(
+        plans=by_state, overdue=overdue, execution=mean(executions), indicators=statuses
+    )
+
+
+# --- customer measures --------------------------------------------------------------------
+
+
+def nps(scores: Iterable[int]) -> int | None:
+    """Net Promoter Score: round(100 × (promoters − detractors) / responses); None if none."""
+    items = list(scores)
+    if not items:
+        return None
+    promoters = sum(1 for s in items if s >= 9)
+    detractors = sum(1 for s in items if s <= 6)
+    return round(100 * (promoters - detractors) / len(items))
+
+
+def assessment_score(answers: Iterable[int]) -> float | None:
+    """Mean answer (0–4) × 25, a 0–100 score; None when nothing was answered."""
+    m = mean(answers)
+    return None if m is None else m * 25
+
+
+def forecast_date(measurements: Sequence[tuple[date, float]], spec: IndicatorSpec) -> date | None:
+    """When the actuals' linear trend reaches the target, or None if it never does.
+
+    Least squares over the measurements; None with fewer than two dates, a flat trend, or a
+    trend heading away from the target.
+    """
+    if len(measurements) < 2:
+        return None
+    x0 = measurements[0][0].toordinal()
+    xs = [m[0].toordinal() - x0 for m in measurements]
+    ys = [m[1] for m in measurements]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    intercept = my - slope * mx
+    if slope == 0:
+        return None
+    t = spec.target_value
+    if spec.direction == "maintain":
+        return None
+    wanted_sign = 1 if spec.direction == "increase" else -1
+    last_x, last_y = xs[-1], intercept + slope * xs[-1]
+    already = last_y >= t if wanted_sign > 0 else last_y <= t
+    if already:
+        return measurements[-1][0]
+    if slope * wanted_sign <= 0:
+        return None
+    x = (t - intercept) / slope
+    x = max(x, last_x)
+    try:
+        return date.fromordinal(x0 + math.ceil(x))
+    except (ValueError, OverflowError):
+        return None

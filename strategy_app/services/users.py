@@ -1,0 +1,108 @@
+"""Accounts: creating users and checking passwords (argon2id)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+
+from strategy_app.extensions import db
+from strategy_app.models import ROLES, Department, User
+
+_DEFAULT_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3)
+# A well-formed hash of a random password: verifying against it when the email is unknown
+# takes as long as a real check, so response times do not reveal which emails exist.
+_DUMMY_HASH = _DEFAULT_HASHER.hash("not-a-real-password-0f3a9c")
+
+MIN_PASSWORD, MAX_PASSWORD = 12, 128
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; .fields maps field names to messages."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
+        self.fields = fields
+
+
+def _hasher() -> PasswordHasher:
+    if has_app_context():
+        params = current_app.config.get("PASSWORD_HASH_PARAMS")
+        if params:
+            return PasswordHasher(**params)
+    return _DEFAULT_HASHER
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively; we keep them lower-cased and trimmed."""
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """A salted argon2id hash of the password."""
+    return _hasher().hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """True when the password matches; takes as long for an unknown user."""
+    try:
+        return _hasher().verify(user.password_hash if user else _DUMMY_HASH, password) and bool(
+            user
+        )
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problems(password: str) -> list[str]:
+    """What is wrong with a new password (empty when it is acceptable)."""
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        problems.append(f"Use at most {MAX_PASSWORD} characters.")
+    return problems
+
+
+def find_by_email(email: str) -> User | None:
+    """The user with this email, whatever its case."""
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(
+    email: str, name: str, role: str, password: str, department_slug: str | None = None
+) -> User:
+    """Validate and add a user (the caller commits)."""
+    errors: dict[str, list[str]] = {}
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254:
+        errors["email"] = ["Enter a valid email address."]
+    elif find_by_email(email):
+        errors["email"] = ["A user with this email already exists."]
+    if not (name or "").strip() or len(name) > 120:
+        errors["name"] = ["Enter a name of 1 to 120 characters."]
+    if role not in ROLES:
+        errors["role"] = [f"Choose one of: {', '.join(ROLES)}."]
+    department = None
+    if department_slug:
+        department = db.session.scalar(
+            sa.select(Department).where(Department.slug == department_slug)
+        )
+        if department is None:
+            errors["department"] = [f"No department with slug {department_slug!r}."]
+    elif role in ("lead", "member"):
+        errors["department"] = ["Leads and members need a department."]
+    if problems := password_problems(password or ""):
+        errors["password"] = problems
+    if errors:
+        raise UserError(errors)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        department=department,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

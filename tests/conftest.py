@@ -1,0 +1,151 @@
+"""Fixtures: the app on SQLite or PostgreSQL (--db), a client, a CLI runner, users, sign-in."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from config import TestConfig
+from strategy_app import create_app
+from strategy_app.extensions import db
+from tests import factories
+from tests.pgserver import running_server
+
+FIXED_TODAY = date(2026, 6, 15)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="database for the suite (postgres starts a throwaway server)",
+    )
+
+
+def pytest_report_header(config):
+    return f"database: {config.getoption('--db')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--db") == "postgres":
+        return
+    skip = pytest.mark.skip(reason="needs --db=postgres")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    """A database for the whole session, built by the migrations (not by create_all)."""
+    if request.config.getoption("--db") == "postgres":
+        url = os.environ.get("TEST_POSTGRES_URL")
+        with running_server() if not url else contextlib.nullcontext(url) as url:
+            _migrate(url)
+            yield url
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        _migrate(url)
+        yield url
+
+
+def make_config(url: str, **overrides) -> type[TestConfig]:
+    """A TestConfig subclass bound to url (each app gets its own class, no shared state)."""
+    attrs = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "FIXED_TODAY": FIXED_TODAY.isoformat(),
+        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        **overrides,
+    }
+    return type("BoundTestConfig", (TestConfig,), attrs)
+
+
+def _migrate(url: str) -> None:
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def wipe(app) -> None:
+    """Empty every table (children first) so each test starts from nothing."""
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in tables)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+                for t in tables:
+                    conn.execute(sa.delete(t))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database_url):
+    """Build apps on the session database with extra settings; wipes the data afterwards."""
+    made = []
+
+    def build(**overrides):
+        app = create_app(make_config(database_url, **overrides))
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:  # close pooled connections: every app has its own engine
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if made:
+        wipe(create_app(make_config(database_url)))
+
+
+@pytest.fixture
+def app(app_factory):
+    """The app with CSRF off, today fixed at FIXED_TODAY, inside an app context."""
+    app = app_factory()
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make():
+    """The factories module, for building data in a test."""
+    return factories
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real form."""
+
+    def _login(user, password=factories.PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return _login
+
+
+@pytest.fixture
+def db_session(app):
+    """The app's database session (commit to make data visible to the client)."""
+    return db.session
