@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
 def seed_demo(password: str | None) -> None:
     """Load the demo distributor (idempotent) and print the demo sign-ins."""
     from strategy_app.services import demo
+    from strategy_app.services.users import check_password, find_by_email
 
     generated = password is None
     password = password or secrets.token_urlsafe(12)
@@ -39,7 +40,9 @@ def seed_demo(password: str | None) -> None:
     click.echo("Sign in at http://127.0.0.1:5000/login as:")
     for email, role in demo.DEMO_SIGN_INS:
         click.echo(f"  {email:<28} {role}")
-    if created or not generated:
+    # On a second run the password given still works only if it is the one first used.
+    ceo = find_by_email(demo.DEMO_SIGN_INS[0][0])
+    if created or (not generated and check_password(ceo, password)):
         click.echo(f"Password for every demo user: {password}")
     else:
         click.echo("(The demo users keep the password printed when they were created.)")

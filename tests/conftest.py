@@ -32,6 +32,21 @@ def pytest_report_header(config):
     return f"database: {config.getoption('--db')}"
 
 
+_passed = 0
+
+
+def pytest_runtest_logreport(report):
+    global _passed
+    if report.when == "call" and report.passed:
+        _passed += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # A pass in which nothing ran (all skipped, or deselected) must fail, not look green.
+    if exitstatus == pytest.ExitCode.OK and _passed == 0:
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+
+
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--db") == "postgres":
         return
