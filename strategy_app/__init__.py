@@ -23,7 +23,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the database hooks (SQLite pragmas, audit)."""
-    from strategy_app import database
+    from strategy_app import database, security
     from strategy_app.extensions import bootstrap, csrf, db, login_manager, migrate
     from strategy_app.services import audit
 
@@ -35,15 +35,22 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     database.configure(app)
     audit.install()
+    security.register(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
+    from strategy_app.account import bp as account_bp
     from strategy_app.auth import bp as auth_bp
     from strategy_app.main import bp as main_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
+    for bp in (auth_bp, main_bp, account_bp):
+        app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -13,7 +13,7 @@ from strategy_app.models.strategy import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.models.user import ROLES, TOKEN_SCOPES, ApiToken, User
+from strategy_app.models.user import ROLES, TOKEN_SCOPES, ApiToken, LoginThrottle, User
 
 __all__ = [
     "DIRECTIONS",
@@ -32,6 +32,7 @@ __all__ = [
     "Department",
     "FollowUp",
     "Indicator",
+    "LoginThrottle",
     "Measurement",
     "Milestone",
     "NpsResponse",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,13 @@ if TYPE_CHECKING:
     from strategy_app.models.org import Department
 
 ROLES = ("executive", "lead", "member", "viewer")
+
+
+def new_session_token() -> str:
+    """A random token that ties session cookies to the user's current sign-in generation."""
+    return secrets.token_hex(16)
+
+
 TOKEN_SCOPES = ("read", "write")
 
 
@@ -35,6 +43,10 @@ class User(UserMixin, IdMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session cookie's user id: changing it (sign-out, new password,
+    # deactivation) makes every copy of an older cookie useless.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
 
@@ -52,6 +64,14 @@ class User(UserMixin, IdMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: user id and current session token."""
+        return f"{self.id}.{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session of this user (a new token for future sign-ins)."""
+        self.session_token = new_session_token()
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -73,3 +93,14 @@ class ApiToken(IdMixin, db.Model):
     user: Mapped[User] = relationship()
 
     __table_args__ = (enum_check("scope", TOKEN_SCOPES, "scope_valid"),)
+
+
+class LoginThrottle(IdMixin, db.Model):
+    """Failed sign-ins per key (an account at an address, or an address), across workers."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(400), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from strategy_app import policy
 from strategy_app.extensions import db
 from strategy_app.models import TOKEN_SCOPES, ApiToken, User
 from strategy_app.models.base import utcnow
@@ -27,8 +28,8 @@ def create_token(
     errors = []
     if scope not in TOKEN_SCOPES:
         errors.append(f"scope must be one of {', '.join(TOKEN_SCOPES)}")
-    if scope == "write" and user.role == "viewer":
-        errors.append("viewers may only have read tokens")
+    if scope == "write" and not policy.can(user, policy.API_WRITE):
+        errors.append("this user may only have read tokens")
     if not 1 <= days <= MAX_DAYS:
         errors.append(f"days must be between 1 and {MAX_DAYS}")
     if not (name or "").strip() or len(name) > 120:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
+from importlib import resources
+
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -54,14 +58,40 @@ def check_password(user: User | None, password: str) -> bool:
         return False
 
 
-def password_problems(password: str) -> list[str]:
-    """What is wrong with a new password (empty when it is acceptable)."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lower-cased), loaded once."""
+    data = resources.files("strategy_app.data").joinpath("common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode().split())
+
+
+def password_problems(password: str, email: str | None = None) -> list[str]:
+    """What is wrong with a new password (empty when it is acceptable).
+
+    Length 12–128 and not a well-known password; no composition rules (NIST SP 800-63B).
+    """
     problems = []
     if len(password) < MIN_PASSWORD:
         problems.append(f"Use at least {MIN_PASSWORD} characters.")
     if len(password) > MAX_PASSWORD:
         problems.append(f"Use at most {MAX_PASSWORD} characters.")
+    lowered = password.strip().lower()
+    if lowered in common_passwords():
+        problems.append("This password is too common; choose one that is harder to guess.")
+    elif email and lowered in {normalize_email(email), normalize_email(email).split("@")[0]}:
+        problems.append("Do not use your email address as your password.")
     return problems
+
+
+def change_password(user: User, new_password: str, *, must_change: bool = False) -> None:
+    """Set a new password and end every existing session of the user (caller commits)."""
+    if problems := password_problems(new_password, user.email):
+        raise UserError({"new_password": problems})
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = must_change
+    user.failed_logins = 0
+    user.locked_until = None
+    user.end_sessions()
 
 
 def find_by_email(email: str) -> User | None:
@@ -92,7 +122,7 @@ def create_user(
             errors["department"] = [f"No department with slug {department_slug!r}."]
     elif role in ("lead", "member"):
         errors["department"] = ["Leads and members need a department."]
-    if problems := password_problems(password or ""):
+    if problems := password_problems(password or "", email):
         errors["password"] = problems
     if errors:
         raise UserError(errors)
