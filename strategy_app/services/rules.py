@@ -25,6 +25,12 @@ _SEVERITY = {OFF_TRACK: 3, AT_RISK: 2, ON_TRACK: 1}
 
 CLOSED_STATES = ("done", "cancelled")
 
+# Binary floating point holds few decimals exactly (0.77 − 0.7 > 0.1 × 0.7), so a value that
+# lies exactly on a boundary of §3 can compute a hair beyond it. The boundary comparisons
+# forgive an error this small relative to the numbers involved; real data never differs by
+# so little.
+_REL_EPS = 1e-12
+
 
 @dataclass(frozen=True)
 class IndicatorSpec:
@@ -72,11 +78,16 @@ def span(spec: IndicatorSpec) -> float:
 
 
 def validate_spec(spec: IndicatorSpec) -> dict[str, list[str]]:
-    """Errors per field for an indicator's dates, tolerance and milestones ({} when valid)."""
+    """Errors per field for an indicator's values, dates, tolerance and milestones ({} if valid)."""
     errors: dict[str, list[str]] = {}
-    values = [spec.baseline_value, spec.target_value, *(v for _, v in spec.milestones)]
-    if not all(math.isfinite(v) for v in values):
-        errors.setdefault("target_value", []).append("Values must be finite numbers.")
+    for name, value in (
+        ("baseline_value", spec.baseline_value),
+        ("target_value", spec.target_value),
+    ):
+        if not math.isfinite(value):
+            errors.setdefault(name, []).append("Must be a finite number.")
+    if not all(math.isfinite(v) for _, v in spec.milestones):
+        errors.setdefault("milestones", []).append("Milestone values must be finite numbers.")
     if spec.baseline_date >= spec.target_date:
         errors.setdefault("target_date", []).append(
             "The target date must be after the baseline date."
@@ -97,18 +108,21 @@ def validate_spec(spec: IndicatorSpec) -> dict[str, list[str]]:
 
 
 def expected(spec: IndicatorSpec, d: date) -> float:
-    """The expected value on d: linear through baseline, milestones and target."""
+    """The expected value on d: linear through baseline, milestones (by date) and target."""
     if d < spec.baseline_date:
         return spec.baseline_value
     if d >= spec.target_date:
         return spec.target_value
+    # validate_spec refuses milestones outside the period or sharing a date; should one slip
+    # through anyway, it is ignored (outside) or its zero-length segment skipped (shared).
+    inside = [m for m in sorted(spec.milestones) if spec.baseline_date < m[0] < spec.target_date]
     points = [
         (spec.baseline_date, spec.baseline_value),
-        *sorted(spec.milestones),
+        *inside,
         (spec.target_date, spec.target_value),
     ]
     for (d0, v0), (d1, v1) in pairwise(points):
-        if d0 <= d <= d1:
+        if d0 <= d <= d1 and d0 < d1:
             return v0 + (v1 - v0) * (d - d0).days / (d1 - d0).days
     raise AssertionError("unreachable: d lies between the baseline and target dates")
 
@@ -119,13 +133,29 @@ def actual(measurements: Sequence[tuple[date, float]], d: date) -> tuple[date, f
     return measurements[i - 1] if i else None
 
 
+def _scale(spec: IndicatorSpec, value: float) -> float:
+    """The largest magnitude a rule computes with: what rounding errors are relative to."""
+    return max(
+        abs(value),
+        abs(spec.baseline_value),
+        abs(spec.target_value),
+        *(abs(v) for _, v in spec.milestones),
+    )
+
+
+def _at_most(x: float, limit: float, scale: float) -> bool:
+    """x ≤ limit, forgiving binary floating point's rounding error (see _REL_EPS)."""
+    return x <= limit + _REL_EPS * scale
+
+
 def progress(spec: IndicatorSpec, value: float | None) -> float:
     """How far the actual value has come from baseline to target, 0–1 (no data: 0)."""
     if value is None:
         return 0.0
     b, t = spec.baseline_value, spec.target_value
     if spec.direction == "maintain":
-        return 1.0 if abs(value - t) <= spec.tolerance * span(spec) else 0.0
+        within = _at_most(abs(value - t), spec.tolerance * span(spec), _scale(spec, value))
+        return 1.0 if within else 0.0
     if t == b:
         reached = value >= t if spec.direction == "increase" else value <= t
         return 1.0 if reached else 0.0
@@ -144,10 +174,10 @@ def status(spec: IndicatorSpec, value: float | None, d: date) -> str:
     """on_track, at_risk, off_track, or no_data, at date d."""
     if value is None:
         return NO_DATA
-    short = shortfall(spec, value, d)
-    if short <= 0:
+    short, scale = shortfall(spec, value, d), _scale(spec, value)
+    if _at_most(short, 0.0, scale):
         return ON_TRACK
-    if short <= spec.tolerance * span(spec):
+    if _at_most(short, spec.tolerance * span(spec), scale):
         return AT_RISK
     return OFF_TRACK
 
@@ -297,35 +327,35 @@ def assessment_score(answers: Iterable[int]) -> float | None:
 def forecast_date(measurements: Sequence[tuple[date, float]], spec: IndicatorSpec) -> date | None:
     """When the actuals' linear trend reaches the target, or None if it never does.
 
-    Least squares over the measurements; None with fewer than two dates, a flat trend, or a
-    trend heading away from the target.
+    Least squares over the measurements (any order). The date of the last measurement when
+    that one has already reached the target; None with fewer than two dates, a flat trend, a
+    trend heading away from the target, or a `maintain` indicator (it has nothing to reach).
     """
-    if len(measurements) < 2:
+    if spec.direction == "maintain":
         return None
-    x0 = measurements[0][0].toordinal()
-    xs = [m[0].toordinal() - x0 for m in measurements]
-    ys = [m[1] for m in measurements]
+    points = sorted(measurements)
+    if len(points) < 2:
+        return None
+    t = spec.target_value
+    wanted_sign = 1 if spec.direction == "increase" else -1
+    last_date, last_value = points[-1]
+    if (last_value - t) * wanted_sign >= 0:
+        return last_date
+    x0 = points[0][0].toordinal()
+    xs = [m[0].toordinal() - x0 for m in points]
+    ys = [m[1] for m in points]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
     if sxx == 0:
         return None
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
-    intercept = my - slope * mx
-    if slope == 0:
-        return None
-    t = spec.target_value
-    if spec.direction == "maintain":
-        return None
-    wanted_sign = 1 if spec.direction == "increase" else -1
-    last_x, last_y = xs[-1], intercept + slope * xs[-1]
-    already = last_y >= t if wanted_sign > 0 else last_y <= t
-    if already:
-        return measurements[-1][0]
     if slope * wanted_sign <= 0:
         return None
-    x = (t - intercept) / slope
-    x = max(x, last_x)
+    intercept = my - slope * mx
+    # The first whole day on which the trend has reached the target (forgiving a rounding
+    # error of a hair past a whole day); the last measurement has not, so after its date.
     try:
-        return date.fromordinal(x0 + math.ceil(x))
+        day = max(math.ceil((t - intercept) / slope - 1e-9), xs[-1] + 1)
+        return date.fromordinal(x0 + day)
     except (ValueError, OverflowError):
         return None
