@@ -28,7 +28,8 @@ def seed_demo(password: str | None) -> None:
     from strategy_app.services.users import check_password, find_by_email
 
     generated = password is None
-    password = password or secrets.token_urlsafe(12)
+    if generated:
+        password = secrets.token_urlsafe(12)
     try:
         created = demo.seed_demo(password)
     except ValueError as exc:

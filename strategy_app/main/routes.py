@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from strategy_app.extensions import db
@@ -31,6 +31,12 @@ def dashboard():
     """The cascade from vision to plans, with status, results and execution."""
     view = metrics.cascade(as_of_date())
     return render_template("main/dashboard.html", view=view, today=today())
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; send them the SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.route("/healthz")
