@@ -99,10 +99,18 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite rebuilds a table to alter it (drop + copy); with foreign keys on, dropping
+        # the old table would cascade into every row that references it. Keys are checked
+        # once at the end instead.
+        connection.execution_options(sqlite_foreign_keys=False)  # see strategy_app.database
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "sqlite":
+                bad = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if bad:
+                    raise RuntimeError(f"foreign key violations after migration: {bad}")
 
 
 if context.is_offline_mode():

@@ -12,6 +12,11 @@ from sqlalchemy.engine import Engine
 from strategy_app.extensions import db
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Execution option: `connection.execution_options(sqlite_foreign_keys=False)` runs that
+# connection's transactions with foreign keys off. Migrations need it: a batch migration
+# recreates a table, and dropping the old one with foreign keys on would first delete its
+# rows, cascading to (or nulling) every row that refers to them.
+FOREIGN_KEYS_OPTION = "sqlite_foreign_keys"
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
@@ -34,6 +39,15 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement commits by itself; a BEGIN here would undo that
+        # PRAGMA foreign_keys is ignored inside a transaction, so it is set before BEGIN;
+        # it is set again whenever it differs, so the pooled connection goes back to "on".
+        foreign_keys = bool(options.get(FOREIGN_KEYS_OPTION, True))
+        if conn.info.get(FOREIGN_KEYS_OPTION, True) != foreign_keys:
+            conn.exec_driver_sql(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+            conn.info[FOREIGN_KEYS_OPTION] = foreign_keys
         # A deferred transaction that reads and then writes cannot wait for the lock: SQLite
         # answers "database is locked" at once. Writers therefore take the lock up front.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")

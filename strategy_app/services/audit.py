@@ -1,7 +1,7 @@
-"""The audit log, written in the same transaction as every change (a flush hook).
+"""The audit log, written in the same transaction as every change (flush hooks).
 
-Every insert, update and archive of a model is recorded after the ORM flushes it, with the
-acting user taken from the session (set by the web layer or the API for each request).
+Every insert, update, archive and delete of a model is recorded while the ORM flushes it, with
+the acting user taken from the session (set by the web layer or the API for each request).
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import InstanceState, Mapper, Session, object_session
 
 from strategy_app.models.audit import AuditEvent
 from strategy_app.models.base import utcnow
 
 ACTOR_KEY = "audit_actor_id"
-SECRET_FIELDS = {"password_hash", "token_hash"}
+SECRET_FIELDS = {"password_hash", "token_hash", "session_token"}
 # Sign-in bookkeeping is recorded as explicit login events, not as row updates.
 SKIPPED_FIELDS = {"created_at", "updated_at", "last_login_at", "failed_logins", "locked_until"}
+# Per flush: old values of updated rows (read before the UPDATE) and the delete events.
+_BEFORE_KEY = "audit_before"
+_DELETES_KEY = "audit_deletes"
+_UNKNOWN = object()
 
 
 def set_actor(session: Session, user_id: int | None) -> None:
@@ -60,8 +65,13 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _columns(obj) -> list:
-    return [a for a in inspect(obj).mapper.column_attrs if a.key not in SKIPPED_FIELDS]
+def _audited(obj) -> bool:
+    # A model opts out with `__audit__ = False` (bookkeeping tables such as throttles).
+    return not isinstance(obj, AuditEvent) and getattr(type(obj), "__audit__", True)
+
+
+def _columns(mapper: Mapper) -> list:
+    return [a for a in mapper.column_attrs if a.key not in SKIPPED_FIELDS]
 
 
 def _shown(key: str, value: Any) -> Any:
@@ -70,29 +80,98 @@ def _shown(key: str, value: Any) -> Any:
     return jsonable(value)
 
 
-def _event_for(obj, kind: str) -> dict | None:
+def _stored_values(mapper: Mapper, connection: Connection, state: InstanceState, attrs) -> dict:
+    """The values the row holds in the database before this flush, for the given attributes.
+
+    What the session already knows is used as is; attributes it never loaded (an expired
+    object changed after a commit, a foreign key set through a relationship) are read from
+    the row, on the flush's own connection, before the UPDATE or DELETE runs.
+    """
+    values, missing = {}, []
+    for attr in attrs:
+        hist = state.attrs[attr.key].history  # never loads
+        if hist.deleted:
+            values[attr.key] = hist.deleted[0]
+        elif hist.unchanged:
+            values[attr.key] = hist.unchanged[0]
+        else:
+            values[attr.key] = _UNKNOWN
+            missing.append(attr)
+    if missing and state.identity:
+        where = [col == val for col, val in zip(mapper.primary_key, state.identity, strict=True)]
+        row = connection.execute(
+            sa.select(*(a.columns[0] for a in missing)).where(*where)
+        ).one_or_none()
+        if row is not None:
+            values.update({a.key: v for a, v in zip(missing, row, strict=True)})
+    return {k: (None if v is _UNKNOWN else v) for k, v in values.items()}
+
+
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    session.info[_BEFORE_KEY] = {}
+    session.info[_DELETES_KEY] = []
+
+
+def _before_update(mapper: Mapper, connection: Connection, target) -> None:
+    session = object_session(target)
+    if session is None or not _audited(target):
+        return
+    state = inspect(target)
+    changed = [a for a in _columns(mapper) if state.attrs[a.key].history.has_changes()]
+    if changed:
+        before = _stored_values(mapper, connection, state, changed)
+        session.info.setdefault(_BEFORE_KEY, {})[state] = before
+
+
+def _before_delete(mapper: Mapper, connection: Connection, target) -> None:
+    # A mapper event sees every deleted row, also orphans removed from a collection.
+    session = object_session(target)
+    if session is None or not _audited(target):
+        return
+    state = inspect(target)
+    before = _stored_values(mapper, connection, state, _columns(mapper))
+    session.info.setdefault(_DELETES_KEY, []).append(
+        {
+            "action": "delete",
+            "entity_type": type(target).__name__,
+            "entity_id": state.identity[0] if state.identity else None,
+            "changes": {k: [_shown(k, v), None] for k, v in before.items() if v is not None},
+        }
+    )
+
+
+def _created(obj) -> dict:
+    changes = {}
+    for attr in _columns(inspect(obj).mapper):
+        value = getattr(obj, attr.key)
+        if value is not None:
+            changes[attr.key] = [None, _shown(attr.key, value)]
+    return {
+        "action": "create",
+        "entity_type": type(obj).__name__,
+        "entity_id": obj.id,
+        "changes": changes,
+    }
+
+
+def _updated(obj, before: dict) -> dict | None:
     state = inspect(obj)
     changes: dict[str, list] = {}
-    for attr in _columns(obj):
+    for attr in _columns(state.mapper):
         hist = state.attrs[attr.key].history
-        if kind == "create":
-            value = getattr(obj, attr.key)
-            if value is not None:
-                changes[attr.key] = [None, _shown(attr.key, value)]
-        elif kind == "delete":
-            changes[attr.key] = [_shown(attr.key, getattr(obj, attr.key)), None]
-        elif hist.has_changes():
-            before = hist.deleted[0] if hist.deleted else None
-            after = hist.added[0] if hist.added else None
-            if before != after:
-                changes[attr.key] = [_shown(attr.key, before), _shown(attr.key, after)]
-    if kind == "update":
-        if not changes or set(changes) <= {"version"}:
-            return None
-        if "archived_at" in changes:
-            kind = "archive" if changes["archived_at"][1] else "restore"
+        if not hist.has_changes():
+            continue
+        old = before[attr.key] if attr.key in before else (hist.deleted or [None])[0]
+        new = hist.added[0] if hist.added else None
+        if old != new:
+            changes[attr.key] = [_shown(attr.key, old), _shown(attr.key, new)]
+    if not changes or set(changes) <= {"version"}:
+        return None
+    action = "update"
+    if "archived_at" in changes:
+        action = "archive" if changes["archived_at"][1] else "restore"
     return {
-        "action": kind,
+        "action": action,
         "entity_type": type(obj).__name__,
         "entity_id": obj.id,
         "changes": changes,
@@ -100,20 +179,20 @@ def _event_for(obj, kind: str) -> dict | None:
 
 
 def _after_flush(session: Session, _flush_context) -> None:
+    before = session.info.pop(_BEFORE_KEY, {})
     events = []
-    for kind, objs in (
-        ("create", session.new),
-        ("update", session.dirty),
-        ("delete", session.deleted),
-    ):
-        for obj in objs:
-            if isinstance(obj, AuditEvent) or not hasattr(obj, "__table__"):
-                continue
-            if kind == "update" and not session.is_modified(obj, include_collections=False):
-                continue
-            ev = _event_for(obj, kind)
-            if ev:
-                events.append(ev)
+    for obj in session.new:
+        if _audited(obj) and hasattr(obj, "__table__"):
+            events.append(_created(obj))
+    for obj in session.dirty:
+        if not _audited(obj) or not hasattr(obj, "__table__"):
+            continue
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        ev = _updated(obj, before.get(inspect(obj), {}))
+        if ev:
+            events.append(ev)
+    events.extend(session.info.pop(_DELETES_KEY, []))
     if not events:
         return
     now = utcnow()
@@ -123,6 +202,12 @@ def _after_flush(session: Session, _flush_context) -> None:
 
 
 def install(session_class: type[Session] = Session) -> None:
-    """Attach the audit hook to every session (idempotent)."""
-    if not event.contains(session_class, "after_flush", _after_flush):
-        event.listen(session_class, "after_flush", _after_flush)
+    """Attach the audit hooks to every session and every mapper (idempotent)."""
+    for target, name, fn in (
+        (session_class, "before_flush", _before_flush),
+        (session_class, "after_flush", _after_flush),
+        (Mapper, "before_update", _before_update),
+        (Mapper, "before_delete", _before_delete),
+    ):
+        if not event.contains(target, name, fn):
+            event.listen(target, name, fn)
