@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import TestConfig
@@ -104,6 +106,21 @@ def wipe(app) -> None:
         db.engine.dispose()
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    Tests keep one app context open (and so one database session: on SQLite a second
+    connection would wait on the test's write lock); Flask reuses it for each request, so
+    per-request caches in `g` would leak between requests and clients: Flask-Login's
+    user, Flask-WTF's CSRF token.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            vars(g).clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app_factory(database_url):
     """Build apps on the session database with extra settings; wipes the data afterwards."""
@@ -111,6 +128,7 @@ def app_factory(database_url):
 
     def build(**overrides):
         app = create_app(make_config(database_url, **overrides))
+        app.test_client_class = RequestClient
         made.append(app)
         return app
 

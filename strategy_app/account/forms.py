@@ -1,7 +1,14 @@
 """Forms of the account pages."""
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
 from strategy_app.services.tokens import DEFAULT_DAYS, MAX_DAYS
@@ -41,7 +48,9 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(), Length(max=120)],
         description="What uses it, e.g. “CRM nightly import”.",
     )
-    scope = SelectField("Scope", choices=[("read", "Read"), ("write", "Read and write")])
+    scope = SelectField(
+        "Scope", choices=[SelectChoice("read", "Read"), SelectChoice("write", "Read and write")]
+    )
     days = IntegerField(
         "Expires after (days)",
         default=DEFAULT_DAYS,

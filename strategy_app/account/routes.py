@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
+from wtforms import SelectChoice
 
 from strategy_app import policy
 from strategy_app.account import bp
@@ -20,7 +21,7 @@ from strategy_app.services import tokens, users
 def _token_form() -> TokenForm:
     form = TokenForm()
     if not policy.can(current_user, policy.API_WRITE):
-        form.scope.choices = [("read", "Read")]
+        form.scope.choices = [SelectChoice("read", "Read")]
     return form
 
 
