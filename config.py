@@ -54,6 +54,8 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
+    API_RATE_LIMIT_PER_TOKEN = int(os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600"))
+    API_RATE_LIMIT_PER_ADDRESS = int(os.environ.get("API_RATE_LIMIT_PER_ADDRESS", "1200"))
     # How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     # "Today" for every rule of DESIGN §3; a date string fixes it (tests, demos of the past).

@@ -17,6 +17,7 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_template_helpers(app)
     register_commands(app)
     return app
 
@@ -45,12 +46,26 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
+    from strategy_app import api
     from strategy_app.account import bp as account_bp
+    from strategy_app.admin import bp as admin_bp
     from strategy_app.auth import bp as auth_bp
     from strategy_app.main import bp as main_bp
 
-    for bp in (auth_bp, main_bp, account_bp):
+    for bp in (auth_bp, main_bp, account_bp, admin_bp):
         app.register_blueprint(bp)
+    api.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """`can(action, obj)` in every template: buttons show only what the policy allows."""
+    from flask_login import current_user
+
+    from strategy_app import policy
+
+    @app.template_global("can")
+    def can(action: str, obj=None) -> bool:
+        return policy.can(current_user, action, obj)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -13,7 +13,14 @@ from strategy_app.models.strategy import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.models.user import ROLES, TOKEN_SCOPES, ApiToken, LoginThrottle, User
+from strategy_app.models.user import (
+    ROLES,
+    TOKEN_SCOPES,
+    ApiToken,
+    LoginThrottle,
+    RateLimitBucket,
+    User,
+)
 
 __all__ = [
     "DIRECTIONS",
@@ -39,6 +46,7 @@ __all__ = [
     "Objective",
     "Organization",
     "PlanDependency",
+    "RateLimitBucket",
     "Review",
     "ReviewDecision",
     "ServiceStrategy",

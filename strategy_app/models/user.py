@@ -99,8 +99,20 @@ class LoginThrottle(IdMixin, db.Model):
     """Failed sign-ins per key (an account at an address, or an address), across workers."""
 
     __tablename__ = "login_throttles"
+    __audit__ = False  # sign-ins are audited as login events instead
 
     key: Mapped[str] = mapped_column(sa.String(400), unique=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitBucket(IdMixin, db.Model):
+    """Requests counted per key in the current fixed window (shared by every worker)."""
+
+    __tablename__ = "rate_limit_buckets"
+    __audit__ = False  # counters, not user data
+
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    window_start: Mapped[int] = mapped_column(sa.BigInteger)
+    count: Mapped[int] = mapped_column(default=0)

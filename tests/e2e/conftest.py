@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DEMO_PASSWORD = "demo-password-for-e2e"
+DELIBERATE_STATUS = re.compile(r"^Failed to load resource: .* status of (401|403|409|422|429) ")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
     "--disable-gpu",
@@ -106,7 +108,14 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server)
     pg = context.new_page()
     problems: list[str] = []
-    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    def on_console(message):
+        # A page answered with a deliberate 4xx (a refused sign-in, a 403, an invalid form)
+        # is logged by Chromium as an error; anything else the console says is a failure.
+        if message.type == "error" and not DELIBERATE_STATUS.search(message.text):
+            problems.append(message.text)
+
+    pg.on("console", on_console)
     pg.on("pageerror", lambda e: problems.append(str(e)))
     yield pg
     context.close()

@@ -1,0 +1,174 @@
+"""What the API returns for each resource; the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["on_track", "at_risk", "off_track", "no_data"]
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    """Base of every response model."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Resource(Out):
+    """Fields every resource has."""
+
+    id: int
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None = None
+
+
+class Page(Out, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+
+class ErrorBody(Out):
+    """The error object."""
+
+    status: int
+    message: str
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Error(Out):
+    """Every error answer: {"error": {...}}."""
+
+    error: ErrorBody
+
+
+class UserOut(Out):
+    id: int
+    name: str
+    email: str
+    role: Literal["executive", "lead", "member", "viewer"]
+    department_id: int | None
+
+
+class DepartmentOut(Resource):
+    name: str
+    slug: str
+    service_role: str
+    lead_id: int | None
+    colour: str
+    position: int
+
+
+class CompanyStrategyOut(Resource):
+    title: str
+    description: str
+    owner_id: int | None
+    status: Literal["active", "archived"]
+    position: int
+
+
+class LinkOut(Out):
+    company_strategy_id: int
+    fit: Literal["supports", "neutral", "conflicts"]
+    rationale: str
+
+
+class ServiceStrategyOut(Resource):
+    title: str
+    statement: str
+    owner_id: int | None
+    period_start: date | None
+    period_end: date | None
+    status: Literal["draft", "active", "archived"]
+    links: list[LinkOut]
+
+
+class ObjectiveOut(Resource):
+    service_strategy_id: int
+    title: str
+    description: str
+    owner_id: int | None
+    start_date: date | None
+    due_date: date | None
+    tags: list[str]
+    results: float | None = Field(description="Mean progress of its indicators (0–1); computed")
+    execution: float | None = Field(description="Mean execution of its plans (0–1); computed")
+    status: Status = Field(description="Worst status of its indicators; computed")
+
+
+class PlanOut(Resource):
+    objective_id: int
+    department_id: int
+    title: str
+    description: str
+    owner_id: int | None
+    start_date: date | None
+    due_date: date | None
+    state: Literal["planned", "in_progress", "done", "blocked", "cancelled"]
+    progress_pct: int
+    budget: float | None
+    version: int
+    overdue: bool = Field(description="Past due and not done or cancelled; computed")
+    execution: float | None = Field(description="progress_pct/100, done = 1; computed")
+
+
+class MilestoneOut(Out):
+    date: date
+    expected_value: float
+
+
+class IndicatorOut(Resource):
+    objective_id: int | None
+    action_plan_id: int | None
+    name: str
+    unit: str
+    direction: Literal["increase", "decrease", "maintain"]
+    baseline_value: float
+    baseline_date: date
+    target_value: float
+    target_date: date
+    tolerance: float
+    milestones: list[MilestoneOut]
+    external_key: str | None
+    expected: float = Field(description="Expected value at as_of (today); computed")
+    actual: float | None = Field(description="Latest actual on or before as_of; computed")
+    progress: float = Field(description="0–1; computed")
+    status: Status = Field(description="computed")
+
+
+class MeasurementOut(Resource):
+    indicator_id: int
+    date: date
+    value: float
+    note: str
+    source: Literal["manual", "api", "import", "nps"]
+    entered_by_id: int | None
+
+
+class BatchOut(Out):
+    written: int
+    items: list[MeasurementOut]
+
+
+class SummaryDepartment(Out):
+    slug: str
+    plans: dict[str, int]
+    overdue: int
+    execution: float | None
+
+
+class SummaryOut(Out):
+    as_of: date
+    objectives: dict[str, int]
+    departments: list[SummaryDepartment]
+
+
+class HealthOut(Out):
+    status: str

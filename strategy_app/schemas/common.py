@@ -1,0 +1,72 @@
+"""Constrained field types shared by every schema, and turning pydantic errors into fields."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from strategy_app.services.errors import ValidationFailed
+
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2200, 12, 31)
+MAX_ABS_VALUE = 1e15
+MAX_TEXT = 10_000
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; refuse it up front rather than fail on write.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _sane_date(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
+    return value
+
+
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
+Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_no_nul)]
+Short = Annotated[str, Field(max_length=40), AfterValidator(_no_nul)]
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
+Tag = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_no_nul)]
+Day = Annotated[date, AfterValidator(_sane_date)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+class Input(BaseModel):
+    """Base of every input: unknown fields are refused, strings trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def errors_by_field(exc: ValidationError) -> dict[str, list[str]]:
+    """pydantic's errors as {"field.sub": ["message", ...]} (the API's error shape)."""
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "Unknown or read-only field."
+        fields.setdefault(loc, []).append(msg.removeprefix("Value error, "))
+    return fields
+
+
+def parse(schema: type[M], data: Any, *, json: bool = False) -> M:
+    """Validate data (a dict, or raw JSON text/bytes when json=True) against schema.
+
+    JSON is parsed strictly (no "1" for 1, no NaN); raises ValidationFailed with fields.
+    """
+    try:
+        if json:
+            return schema.model_validate_json(data, strict=True)
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(errors_by_field(exc)) from None
