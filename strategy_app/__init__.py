@@ -46,14 +46,33 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
-    from strategy_app import api
-    from strategy_app.account import bp as account_bp
-    from strategy_app.admin import bp as admin_bp
-    from strategy_app.auth import bp as auth_bp
-    from strategy_app.main import bp as main_bp
+    from strategy_app import (
+        account,
+        actuals,
+        admin,
+        api,
+        auth,
+        departments,
+        main,
+        objectives,
+        plans,
+        reports,
+        strategy,
+    )
 
-    for bp in (auth_bp, main_bp, account_bp, admin_bp):
-        app.register_blueprint(bp)
+    for feature in (
+        auth,
+        main,
+        account,
+        admin,
+        strategy,
+        objectives,
+        plans,
+        actuals,
+        departments,
+        reports,
+    ):
+        app.register_blueprint(feature.bp)
     api.register(app)
 
 
@@ -66,6 +85,10 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_global("can")
     def can(action: str, obj=None) -> bool:
         return policy.can(current_user, action, obj)
+
+    @app.template_global("has_endpoint")
+    def has_endpoint(endpoint: str) -> bool:
+        return endpoint in app.view_functions
 
 
 def register_errorhandlers(app: Flask) -> None:

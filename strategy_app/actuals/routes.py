@@ -1,0 +1,3 @@
+"""Routes of the actuals blueprint."""
+
+from strategy_app.actuals import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes of the departments blueprint."""
+
+from strategy_app.departments import bp  # noqa: F401

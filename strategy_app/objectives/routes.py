@@ -1,0 +1,3 @@
+"""Routes of the objectives blueprint."""
+
+from strategy_app.objectives import bp  # noqa: F401

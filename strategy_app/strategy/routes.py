@@ -1,0 +1,3 @@
+"""Routes of the strategy blueprint."""
+
+from strategy_app.strategy import bp  # noqa: F401
