@@ -64,7 +64,9 @@ class NpsResponse(IdMixin, ArchiveMixin, db.Model):
     customer_ref: Mapped[str] = mapped_column(sa.String(120), default="")
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
-    follow_up: Mapped[FollowUp | None] = relationship(back_populates="response")
+    follow_up: Mapped[FollowUp | None] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (sa.CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),)
 

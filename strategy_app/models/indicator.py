@@ -47,7 +47,7 @@ class Indicator(IdMixin, ArchiveMixin, db.Model):
         back_populates="indicator", order_by="Milestone.date", cascade="all, delete-orphan"
     )
     measurements: Mapped[list[Measurement]] = relationship(
-        back_populates="indicator", order_by="Measurement.date"
+        back_populates="indicator", order_by="Measurement.date", cascade="all, delete-orphan"
     )
 
     __table_args__ = (

@@ -48,9 +48,14 @@ class ActionPlan(IdMixin, ArchiveMixin, db.Model):
     objective: Mapped[Objective] = relationship(back_populates="plans")
     department: Mapped[Department] = relationship()
     owner: Mapped[User | None] = relationship()
-    indicators: Mapped[list[Indicator]] = relationship(back_populates="action_plan")
+    # RESTRICT in the database: deleting a plan that has indicators is refused there.
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="action_plan", passive_deletes="all"
+    )
     check_ins: Mapped[list[CheckIn]] = relationship(
-        back_populates="action_plan", order_by="CheckIn.created_at.desc()"
+        back_populates="action_plan",
+        order_by="CheckIn.created_at.desc()",
+        cascade="all, delete-orphan",
     )
 
     __mapper_args__ = {"version_id_col": version}

@@ -58,7 +58,9 @@ class ServiceStrategy(IdMixin, ArchiveMixin, db.Model):
     links: Mapped[list[StrategyLink]] = relationship(
         back_populates="service_strategy", cascade="all, delete-orphan"
     )
-    objectives: Mapped[list[Objective]] = relationship(back_populates="service_strategy")
+    objectives: Mapped[list[Objective]] = relationship(
+        back_populates="service_strategy", passive_deletes="all"
+    )
 
     __table_args__ = (
         enum_check("status", SERVICE_STATUSES, "status_valid"),
@@ -112,8 +114,12 @@ class Objective(IdMixin, ArchiveMixin, db.Model):
 
     service_strategy: Mapped[ServiceStrategy] = relationship(back_populates="objectives")
     owner: Mapped[User | None] = relationship()
-    plans: Mapped[list[ActionPlan]] = relationship(back_populates="objective")
-    indicators: Mapped[list[Indicator]] = relationship(back_populates="objective")
+    plans: Mapped[list[ActionPlan]] = relationship(
+        back_populates="objective", passive_deletes="all"
+    )
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="objective", passive_deletes="all"
+    )
 
     __table_args__ = (
         sa.CheckConstraint(

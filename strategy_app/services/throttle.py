@@ -54,7 +54,7 @@ def current_lock(email: str, address: str) -> Lock | None:
 
 def lock_length(kind: str, failures: int) -> timedelta | None:
     """How long the failure numbered `failures` locks a key of this kind (None: no lock)."""
-    over = failures - FREE_FAILURES[kind]
+    over = failures - FREE_FAILURES[kind] - 1
     if over < 0:
         return None
     return min(BASE_LOCK * (2 ** min(over, 10)), MAX_LOCK)
