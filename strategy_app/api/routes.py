@@ -28,7 +28,7 @@ from strategy_app.schemas import inputs
 from strategy_app.schemas.common import Day, Id
 from strategy_app.services import cascade, measurements, metrics, rules
 from strategy_app.services.clock import today
-from strategy_app.services.errors import NotFound
+from strategy_app.services.errors import NotFound, ValidationFailed
 
 WRITE_ERRORS = (400, 401, 403, 404, 413, 422, 429)
 READ_ERRORS = (401, 403, 404, 422, 429)
@@ -148,6 +148,30 @@ def _one(model: type, ident: int):
     return cascade.get_or_404(model, ident)
 
 
+# Fields whose null the services turn into a value of their own (tags: null → no tags).
+_NULL_MEANS_EMPTY = frozenset({"tags", "links", "milestones"})
+
+
+def _refuse_nulls(data: BaseModel, obj: Any, action: str) -> None:
+    """A PATCH that sets a column the database requires to null is a 422, not a 500.
+
+    (The patch schemas accept null for every field, as "not sent" is their default; the
+    permission is checked first so that a refused write stays a 403.)
+    """
+    cascade.check(g.api_user, action, obj)
+    columns = type(obj).__table__.c
+    bad = {
+        name: ["may not be null"]
+        for name in data.model_fields_set
+        if getattr(data, name) is None
+        and name not in _NULL_MEANS_EMPTY
+        and name in columns
+        and not columns[name].nullable
+    }
+    if bad:
+        raise ValidationFailed(bad)
+
+
 # --- who and what -------------------------------------------------------------------------
 
 
@@ -213,20 +237,24 @@ def list_departments(args: ListQuery):
     errors=READ_ERRORS,
 )
 def summary(args: AsOfQuery):
-    view = metrics.cascade(_as_of(args))
-    departments = [
-        {
-            "slug": d.slug,
-            "plans": view.scorecards[d.id].plans,
-            "overdue": view.scorecards[d.id].overdue,
-            "execution": view.scorecards[d.id].execution,
-        }
-        for d in view.departments
-    ]
+    figures = metrics.overview(_as_of(args))
+    departments = db.session.execute(
+        sa.select(Department.id, Department.slug)
+        .where(Department.archived_at.is_(None))
+        .order_by(Department.position, Department.id)
+    )
     return {
-        "as_of": view.as_of.isoformat(),
-        "objectives": view.status_counts(),
-        "departments": departments,
+        "as_of": figures.as_of.isoformat(),
+        "objectives": figures.status_counts(),
+        "departments": [
+            {
+                "slug": d.slug,
+                "plans": figures.scorecards[d.id].plans,
+                "overdue": figures.scorecards[d.id].overdue,
+                "execution": figures.scorecards[d.id].execution,
+            }
+            for d in departments
+        ],
     }
 
 
@@ -293,7 +321,9 @@ def get_company_strategy(id: int):
     errors=WRITE_ERRORS,
 )
 def patch_company_strategy(id: int, data: inputs.CompanyStrategyPatch):
-    obj = cascade.update_company_strategy(g.api_user, _one(CompanyStrategy, id), data)
+    obj = _one(CompanyStrategy, id)
+    _refuse_nulls(data, obj, policy.STRATEGY)
+    obj = cascade.update_company_strategy(g.api_user, obj, data)
     db.session.commit()
     return _company(obj)
 
@@ -376,7 +406,9 @@ def get_service_strategy(id: int):
     errors=WRITE_ERRORS,
 )
 def patch_service_strategy(id: int, data: inputs.ServiceStrategyPatch):
-    obj = cascade.update_service_strategy(g.api_user, _one(ServiceStrategy, id), data)
+    obj = _one(ServiceStrategy, id)
+    _refuse_nulls(data, obj, policy.STRATEGY)
+    obj = cascade.update_service_strategy(g.api_user, obj, data)
     db.session.commit()
     return service_out([obj])[0]
 
@@ -456,7 +488,9 @@ def get_objective(id: int, args: AsOfQuery):
     errors=WRITE_ERRORS,
 )
 def patch_objective(id: int, data: inputs.ObjectivePatch):
-    obj = cascade.update_objective(g.api_user, _one(Objective, id), data)
+    obj = _one(Objective, id)
+    _refuse_nulls(data, obj, policy.STRATEGY)
+    obj = cascade.update_objective(g.api_user, obj, data)
     db.session.commit()
     return objective_out([obj], today())[0]
 

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from strategy_app.extensions import db
 from strategy_app.main import bp
-from strategy_app.services import metrics
+from strategy_app.services import dashboard as dashboard_service
 from strategy_app.services.clock import today
 
 
@@ -28,8 +28,8 @@ def as_of_date() -> date:
 @bp.route("/")
 @login_required
 def dashboard():
-    """The cascade from vision to plans, with status, results and execution."""
-    view = metrics.cascade(as_of_date())
+    """Status at a glance: objectives by status, what needs attention, departments."""
+    view = dashboard_service.build(as_of_date())
     return render_template("main/dashboard.html", view=view, today=today())
 
 

@@ -32,22 +32,29 @@ _IN_LIST_LIMIT = 500
 def latest_actuals(
     indicator_ids: Iterable[int] | None, as_of: date
 ) -> dict[int, tuple[date, float]]:
-    """The latest measurement on or before as_of of each indicator (all when ids is None)."""
-    latest = sa.select(Measurement.indicator_id, sa.func.max(Measurement.date).label("d")).where(
-        Measurement.date <= as_of
+    """The latest measurement on or before as_of of each indicator (all when ids is None).
+
+    One query: for each indicator an index seek on (indicator_id, date) finds its latest
+    measurement, rather than grouping every measurement ever entered.
+    """
+    latest_id = (
+        sa.select(Measurement.id)
+        .where(Measurement.indicator_id == Indicator.id, Measurement.date <= as_of)
+        .order_by(Measurement.date.desc())
+        .limit(1)
+        .correlate(Indicator)
+        .scalar_subquery()
     )
-    ids = None if indicator_ids is None else list(indicator_ids)
-    if ids is not None:
+    picks = sa.select(latest_id.label("mid")).select_from(Indicator)
+    if indicator_ids is not None:
+        ids = list(indicator_ids)
         if not ids:
             return {}
-        latest = latest.where(Measurement.indicator_id.in_(ids))
-    latest = latest.group_by(Measurement.indicator_id).subquery()
+        picks = picks.where(Indicator.id.in_(ids))
+    picks = picks.subquery()
     rows = db.session.execute(
         sa.select(Measurement.indicator_id, Measurement.date, Measurement.value).join(
-            latest,
-            sa.and_(
-                Measurement.indicator_id == latest.c.indicator_id, Measurement.date == latest.c.d
-            ),
+            picks, Measurement.id == picks.c.mid
         )
     )
     return {r.indicator_id: (r.date, r.value) for r in rows}
@@ -113,66 +120,144 @@ def _links_of_live_services() -> dict[int, list[StrategyLink]]:
 ResultsByParent = dict[int, list[rules.IndicatorResult]]
 
 
-def _results_by_parent(
-    indicators: Iterable[Indicator], results: dict[int, rules.IndicatorResult]
-) -> tuple[ResultsByParent, ResultsByParent]:
-    """The results of indicators grouped by objective (own) and by action plan."""
-    own: ResultsByParent = defaultdict(list)
-    of_plan: ResultsByParent = defaultdict(list)
-    for i in indicators:
-        if i.objective_id is not None:
-            own[i.objective_id].append(results[i.id])
-        else:
-            of_plan[i.action_plan_id].append(results[i.id])
-    return own, of_plan
-
-
-def _rollups(
-    objectives: Iterable[Objective],
-    plans_by_objective: dict[int, list[ActionPlan]],
-    own: ResultsByParent,
-    of_plan: ResultsByParent,
-) -> dict[int, rules.Rollup]:
-    """Each objective's roll-up from its own indicators' and its plans' results."""
-    return {
-        o.id: rules.objective_rollup(
-            own.get(o.id, []),
-            [(plan_facts(p), of_plan.get(p.id, [])) for p in plans_by_objective.get(o.id, [])],
-        )
-        for o in objectives
-    }
-
-
 def objective_rollups(objectives: Iterable[Objective], as_of: date) -> dict[int, rules.Rollup]:
     """The results, execution and status of each objective at as_of (a fixed number of queries).
 
     Computed from the objective's non-archived indicators and plans, whether or not the
     objective itself is archived (rules.objective_rollup leaves cancelled plans out).
     """
-    items = list(objectives)
-    if not items:
+    ids = [o.id for o in objectives]
+    return overview(as_of, ids).rollups if ids else {}
+
+
+@dataclass
+class Overview:
+    """Every computed figure of the live cascade at a date, without loading display objects."""
+
+    as_of: date
+    results: dict[int, rules.IndicatorResult]
+    rollups: dict[int, rules.Rollup]
+    scorecards: dict[int, rules.Scorecard]
+    objective_service: dict[int, int]
+
+    def status_counts(self, objective_ids: Iterable[int] | None = None) -> dict[str, int]:
+        """Objectives per status (all live objectives, or those given)."""
+        counts = dict.fromkeys(rules.STATUSES, 0)
+        ids = self.rollups.keys() if objective_ids is None else objective_ids
+        for oid in ids:
+            counts[self.rollups[oid].status] += 1
+        return counts
+
+
+_SPEC_COLUMNS = (
+    Indicator.id,
+    Indicator.objective_id,
+    Indicator.action_plan_id,
+    Indicator.direction,
+    Indicator.baseline_value,
+    Indicator.baseline_date,
+    Indicator.target_value,
+    Indicator.target_date,
+    Indicator.tolerance,
+)
+
+
+def _evaluate_rows(rows: list, as_of: date) -> dict[int, rules.IndicatorResult]:
+    """Evaluate indicator rows (the _SPEC_COLUMNS): one query for milestones, one for actuals."""
+    if not rows:
         return {}
-    ids = {o.id for o in items}
-    plan_query = sa.select(ActionPlan).where(ActionPlan.archived_at.is_(None))
-    indicator_query = sa.select(Indicator).where(Indicator.archived_at.is_(None))
-    if len(ids) <= _IN_LIST_LIMIT:  # else load them all and keep those asked for
-        plan_query = plan_query.where(ActionPlan.objective_id.in_(ids))
-        plans_of_ids = sa.select(ActionPlan.id).where(ActionPlan.objective_id.in_(ids))
-        indicator_query = indicator_query.where(
-            sa.or_(Indicator.objective_id.in_(ids), Indicator.action_plan_id.in_(plans_of_ids))
+    ids = [r.id for r in rows]
+    few = len(ids) <= _IN_LIST_LIMIT
+    milestones: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    query = sa.select(Milestone.indicator_id, Milestone.date, Milestone.expected_value)
+    for m in db.session.execute(query.where(Milestone.indicator_id.in_(ids)) if few else query):
+        milestones[m.indicator_id].append((m.date, m.expected_value))
+    actuals = latest_actuals(ids if few else None, as_of)
+    results = {}
+    for r in rows:
+        spec = rules.IndicatorSpec(
+            r.direction,
+            r.baseline_value,
+            r.baseline_date,
+            r.target_value,
+            r.target_date,
+            r.tolerance,
+            tuple(sorted(milestones.get(r.id, ()))),
         )
-    plans_by_objective: dict[int, list[ActionPlan]] = defaultdict(list)
-    for p in db.session.scalars(plan_query.order_by(ActionPlan.objective_id, ActionPlan.id)):
-        if p.objective_id in ids:
-            plans_by_objective[p.objective_id].append(p)
-    plan_ids = {p.id for ps in plans_by_objective.values() for p in ps}
-    indicators = [
-        i
-        for i in db.session.scalars(indicator_query)
-        if i.objective_id in ids or i.action_plan_id in plan_ids
+        results[r.id] = rules.evaluate(spec, actuals.get(r.id), as_of)
+    return results
+
+
+def overview(as_of: date, objective_ids: Iterable[int] | None = None) -> Overview:
+    """Results, roll-ups and scorecards of the live cascade at as_of, from plain rows.
+
+    Six queries whatever the size. objective_ids limits it to those objectives (archived
+    ones included, for the API), in five queries and without scorecards.
+    """
+    wanted = None if objective_ids is None else set(objective_ids)
+    objectives = sa.select(Objective.id, Objective.service_strategy_id)
+    if wanted is None:
+        objectives = objectives.join(Objective.service_strategy).where(
+            Objective.archived_at.is_(None), ServiceStrategy.archived_at.is_(None)
+        )
+    elif len(wanted) <= _IN_LIST_LIMIT:
+        objectives = objectives.where(Objective.id.in_(wanted))
+    objective_service = {
+        r.id: r.service_strategy_id
+        for r in db.session.execute(objectives)
+        if wanted is None or r.id in wanted
+    }
+    plans = [
+        r
+        for r in db.session.execute(
+            sa.select(
+                ActionPlan.id,
+                ActionPlan.objective_id,
+                ActionPlan.department_id,
+                ActionPlan.state,
+                ActionPlan.progress_pct,
+                ActionPlan.due_date,
+            ).where(ActionPlan.archived_at.is_(None))
+        )
+        if r.objective_id in objective_service
     ]
-    own, of_plan = _results_by_parent(indicators, evaluate_indicators(indicators, as_of))
-    return _rollups(items, plans_by_objective, own, of_plan)
+    plan_ids = {p.id for p in plans}
+    indicators = [
+        r
+        for r in db.session.execute(
+            sa.select(*_SPEC_COLUMNS).where(Indicator.archived_at.is_(None))
+        )
+        if r.objective_id in objective_service or r.action_plan_id in plan_ids
+    ]
+    results = _evaluate_rows(indicators, as_of)
+    own: ResultsByParent = defaultdict(list)
+    of_plan: ResultsByParent = defaultdict(list)
+    for r in indicators:
+        target = own[r.objective_id] if r.objective_id is not None else of_plan[r.action_plan_id]
+        target.append(results[r.id])
+    facts = {
+        p.id: rules.PlanFacts(p.id, p.state, p.progress_pct, p.due_date, False, p.department_id)
+        for p in plans
+    }
+    by_objective: dict[int, list] = defaultdict(list)
+    by_department: dict[int, list] = defaultdict(list)
+    for p in plans:
+        pair = (facts[p.id], of_plan.get(p.id, []))
+        by_objective[p.objective_id].append(pair)
+        by_department[p.department_id].append(pair)
+    rollups = {
+        oid: rules.objective_rollup(own.get(oid, []), by_objective.get(oid, []))
+        for oid in objective_service
+    }
+    departments = (
+        db.session.scalars(sa.select(Department.id).where(Department.archived_at.is_(None)))
+        if wanted is None
+        else ()
+    )
+    scorecards = {
+        did: rules.department_scorecard(by_department.get(did, []), as_of) for did in departments
+    }
+    return Overview(as_of, results, rollups, scorecards, objective_service)
 
 
 @dataclass
@@ -243,12 +328,6 @@ def cascade(as_of: date) -> CascadeView:
         )
         if p.objective_id in live_objective_ids
     ]
-    live_plan_ids = {p.id for p in plans}
-    indicators = [
-        i
-        for i in db.session.scalars(sa.select(Indicator).where(Indicator.archived_at.is_(None)))
-        if i.objective_id in live_objective_ids or i.action_plan_id in live_plan_ids
-    ]
     departments = list(
         db.session.scalars(
             sa.select(Department)
@@ -256,24 +335,13 @@ def cascade(as_of: date) -> CascadeView:
             .order_by(Department.position, Department.id)
         )
     )
-    results = evaluate_indicators(indicators, as_of)
-
+    figures = overview(as_of)
     by_objective: dict[int, list[Objective]] = defaultdict(list)
     for o in objectives:
         by_objective[o.service_strategy_id].append(o)
     plans_by_objective: dict[int, list[ActionPlan]] = defaultdict(list)
-    plans_by_department: dict[int, list[ActionPlan]] = defaultdict(list)
     for p in plans:
         plans_by_objective[p.objective_id].append(p)
-        plans_by_department[p.department_id].append(p)
-    own, of_plan = _results_by_parent(indicators, results)
-    rollups = _rollups(objectives, plans_by_objective, own, of_plan)
-    scorecards = {
-        d.id: rules.department_scorecard(
-            [(plan_facts(p), of_plan[p.id]) for p in plans_by_department[d.id]], as_of
-        )
-        for d in departments
-    }
     return CascadeView(
         as_of=as_of,
         organization=org,
@@ -282,8 +350,8 @@ def cascade(as_of: date) -> CascadeView:
         links={s.id: links.get(s.id, []) for s in services},
         objectives=by_objective,
         plans=plans_by_objective,
-        indicator_results=results,
-        rollups=rollups,
+        indicator_results=figures.results,
+        rollups=figures.rollups,
         departments=departments,
-        scorecards=scorecards,
+        scorecards=figures.scorecards,
     )

@@ -10,13 +10,14 @@ def test_demo_executive_signs_in_and_sees_the_dashboard(page, sign_in):
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", name="Vision")).to_be_visible()
     expect(page.get_by_role("heading", name="Objectives at a glance")).to_be_visible()
-    # the service strategy and its objectives are listed with a computed status
-    assert page.locator("[data-objective]").count() >= 3
+    # objectives are counted by computed status; those not on track are listed
     counts = {
         s: int(page.locator(f'#status-counts [data-status="{s}"]').inner_text())
         for s in ("on_track", "at_risk", "off_track", "no_data")
     }
-    assert sum(counts.values()) == page.locator("[data-objective]").count()
+    assert sum(counts.values()) >= 4
+    needing = counts["off_track"] + counts["at_risk"] + counts["no_data"]
+    assert page.locator("[data-objective]").count() == min(needing, 10)
     # all five departments have a scorecard row
     for slug in ("sales", "logistics", "marketing", "finance", "systems"):
         expect(page.locator(f'[data-department="{slug}"]')).to_be_visible()
