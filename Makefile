@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PYTEST := $(BIN)/pytest
+# Both cores: each xdist worker gets its own database (SQLite file or PostgreSQL server).
+WORKERS ?= 2
 INSTANCE := instance
 DEMO_PASSWORD_FILE := $(INSTANCE)/demo-password
 HOST ?= 127.0.0.1
@@ -38,15 +40,15 @@ lint: install
 
 test-sqlite: install
 	@echo "=== test suite on SQLite ==="
-	$(PYTEST) --db=sqlite --ignore=tests/e2e
+	$(PYTEST) --db=sqlite --ignore=tests/e2e -n $(WORKERS)
 
 test-postgres: install
 	@echo "=== test suite on PostgreSQL ==="
-	$(PYTEST) --db=postgres --ignore=tests/e2e
+	$(PYTEST) --db=postgres --ignore=tests/e2e -n $(WORKERS)
 
 test-e2e: install
 	@echo "=== browser tests (Playwright, Chromium) ==="
-	$(PYTEST) tests/e2e
+	$(PYTEST) tests/e2e -n $(WORKERS)
 
 test: lint test-sqlite test-postgres test-e2e
 	@echo "make test: lint, SQLite, PostgreSQL and browser passes all green."
