@@ -1,3 +1,59 @@
-"""Routes of the reports blueprint."""
+"""GET /reports/alignment, /reports/matrix and /reports/my-updates (everyone signed in reads)."""
 
-from strategy_app.reports import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from strategy_app.main.routes import as_of_date
+from strategy_app.reports import bp
+from strategy_app.reports.matrix import matrix as build_matrix
+from strategy_app.reports.paging import paginate_list
+from strategy_app.services import alignment
+from strategy_app.services.clock import today
+from strategy_app.services.my_updates import CHECK_IN_DAYS
+from strategy_app.services.my_updates import my_updates as build_my_updates
+
+FINDINGS_SHOWN = 100  # per kind on the whole report; ?kind= pages through one kind
+
+
+@bp.route("/alignment", endpoint="alignment")
+@login_required
+def alignment_report():
+    """Counts per kind of finding, then each finding with a link to fix it."""
+    report = alignment.findings(as_of_date())
+    kind = request.args.get("kind")
+    page = None
+    if kind:
+        if kind not in alignment.KIND_KEYS:
+            abort(404, description="There is no such kind of finding.")
+        page = paginate_list(report[kind], FINDINGS_SHOWN)
+    return render_template(
+        "reports/alignment.html",
+        report=report,
+        kinds=alignment.KINDS,
+        kind=kind,
+        page=page,
+        shown=FINDINGS_SHOWN,
+        today=today(),
+    )
+
+
+@bp.route("/matrix")
+@login_required
+def matrix():
+    """Objectives × departments, each cell the plans with their status."""
+    return render_template("reports/matrix.html", m=build_matrix(as_of_date()), today=today())
+
+
+@bp.route("/my-updates")
+@login_required
+def my_updates():
+    """What waits on the signed-in person."""
+    updates = build_my_updates(current_user, as_of_date())
+    return render_template(
+        "reports/my_updates.html",
+        u=updates,
+        check_in_days=CHECK_IN_DAYS,
+        today=today(),
+    )

@@ -1,0 +1,228 @@
+"""What waits on one person: plans overdue or quiet, indicators due an actual, open follow-ups.
+
+- Plans: the live plans they own (a lead: also every plan of their department), still open
+  (neither done nor cancelled), that are overdue (rules.plan_overdue) or have had no check-in
+  for CHECK_IN_DAYS days: counted from the last check-in, or, with none, from the plan's start
+  date (its creation date when it has none); a plan that has not started yet is not quiet.
+- Indicators: the live indicators of those plans (cancelled ones left out, done ones kept)
+  and of the live objectives they own that are due an actual (services.alignment.due_an_actual:
+  a period has ended and no actual is dated since the current period started).
+- Follow-ups: the NPS detractor follow-ups they own that are not resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
+
+from strategy_app.extensions import db
+from strategy_app.models import (
+    ActionPlan,
+    CheckIn,
+    FollowUp,
+    Indicator,
+    NpsResponse,
+    Objective,
+    ServiceStrategy,
+    User,
+)
+from strategy_app.services import metrics, rules
+from strategy_app.services.alignment import (
+    IN_LIST_LIMIT,
+    checkpoints,
+    current_period_start,
+    due_an_actual,
+    milestone_dates,
+)
+
+CHECK_IN_DAYS = 14
+LIMIT = 100  # items listed per kind; the totals count them all
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """A plan waiting on its owner: overdue, quiet (no check-in for CHECK_IN_DAYS), or both."""
+
+    plan: ActionPlan
+    overdue: bool
+    quiet: bool
+    last_check_in: date | None
+    quiet_days: int
+
+
+@dataclass(frozen=True)
+class IndicatorItem:
+    """An indicator due an actual since period_start."""
+
+    indicator_id: int
+    name: str
+    parent_title: str
+    period_start: date
+    last_actual: date | None
+
+
+@dataclass
+class MyUpdates:
+    """What waits on one person at as_of (the first LIMIT items of each kind, and totals)."""
+
+    as_of: date
+    plans: list[PlanItem]
+    plan_total: int
+    indicators: list[IndicatorItem]
+    indicator_total: int
+    follow_ups: list[FollowUp]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing waits on them."""
+        return not (self.plan_total or self.indicator_total or self.follow_ups)
+
+
+def _live_plans(user: User, *columns) -> sa.Select:
+    """Their live, non-cancelled plans (joined to objective and service strategy)."""
+    mine = ActionPlan.owner_id == user.id
+    if user.role == "lead" and user.department_id is not None:
+        mine = sa.or_(mine, ActionPlan.department_id == user.department_id)
+    return (
+        sa.select(*columns)
+        .select_from(ActionPlan)
+        .join(ActionPlan.objective)
+        .join(Objective.service_strategy)
+        .where(
+            mine,
+            ActionPlan.archived_at.is_(None),
+            ActionPlan.state != "cancelled",
+            Objective.archived_at.is_(None),
+            ServiceStrategy.archived_at.is_(None),
+        )
+    )
+
+
+def _last_check_ins(plan_ids: sa.Select, as_of: date) -> dict[int, date]:
+    """The date of each plan's latest check-in on or before as_of (one aggregate query)."""
+    query = sa.select(CheckIn.action_plan_id, sa.func.max(CheckIn.created_at)).where(
+        CheckIn.action_plan_id.in_(plan_ids)
+    )
+    if as_of < date.max:
+        end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
+        query = query.where(CheckIn.created_at < end)
+    rows = db.session.execute(query.group_by(CheckIn.action_plan_id))
+    return {plan_id: _as_date(at) for plan_id, at in rows if at is not None}
+
+
+def _as_date(value: datetime | str) -> date:
+    """The UTC date of a timestamp (SQLite may hand back text for an aggregate)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.date()
+
+
+def _plan_items(user: User, as_of: date) -> tuple[list[PlanItem], int]:
+    """Their open plans that are overdue or quiet: the first LIMIT of them, and how many."""
+    open_plans = _live_plans(
+        user,
+        ActionPlan.id,
+        ActionPlan.state,
+        ActionPlan.due_date,
+        ActionPlan.start_date,
+        ActionPlan.created_at,
+    ).where(ActionPlan.state.not_in(rules.CLOSED_STATES))
+    rows = db.session.execute(open_plans).all()
+    last = _last_check_ins(open_plans.with_only_columns(ActionPlan.id), as_of)
+    waiting = []
+    for p in rows:
+        overdue = rules.plan_overdue(p.due_date, p.state, as_of)
+        since = last.get(p.id) or p.start_date or _as_date(p.created_at)
+        days = (as_of - since).days
+        quiet = (p.start_date is None or p.start_date <= as_of) and days >= CHECK_IN_DAYS
+        if overdue or quiet:
+            waiting.append((p.due_date is None, p.due_date, p.id, overdue, quiet, days))
+    waiting.sort()
+    shown = waiting[:LIMIT]
+    plans = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(ActionPlan)
+            .options(joinedload(ActionPlan.objective), joinedload(ActionPlan.department))
+            .where(ActionPlan.id.in_([w[2] for w in shown]))
+        )
+    }
+    items = [
+        PlanItem(plans[plan_id], overdue, quiet, last.get(plan_id), days)
+        for _, _, plan_id, overdue, quiet, days in shown
+    ]
+    return items, len(waiting)
+
+
+def _indicator_items(user: User, as_of: date) -> tuple[list[IndicatorItem], int]:
+    """Indicators of their plans and objectives due an actual: the first LIMIT, and how many."""
+    owned_objectives = (
+        sa.select(Objective.id)
+        .join(Objective.service_strategy)
+        .where(
+            Objective.owner_id == user.id,
+            Objective.archived_at.is_(None),
+            ServiceStrategy.archived_at.is_(None),
+        )
+    )
+    rows = db.session.execute(
+        sa.select(
+            Indicator.id,
+            Indicator.name,
+            Indicator.baseline_date,
+            Indicator.target_date,
+            sa.func.coalesce(Objective.title, ActionPlan.title).label("parent"),
+        )
+        .outerjoin(Objective, Indicator.objective_id == Objective.id)
+        .outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+        .where(
+            Indicator.archived_at.is_(None),
+            sa.or_(
+                Indicator.action_plan_id.in_(_live_plans(user, ActionPlan.id)),
+                Indicator.objective_id.in_(owned_objectives),
+            ),
+        )
+        .order_by(Indicator.id)
+    ).all()
+    ids = [r.id for r in rows]
+    if not ids:
+        return [], 0
+    milestones = milestone_dates(ids)
+    actuals = metrics.latest_actuals(ids if len(ids) <= IN_LIST_LIMIT else None, as_of)
+    items = []
+    for r in rows:
+        points = checkpoints(r.baseline_date, r.target_date, milestones.get(r.id, ()))
+        last = actuals[r.id][0] if r.id in actuals else None
+        if due_an_actual(points, last, as_of):
+            start = current_period_start(points, as_of)
+            items.append(IndicatorItem(r.id, r.name, r.parent, start, last))
+    return items[:LIMIT], len(items)
+
+
+def _open_follow_ups(user: User) -> list[FollowUp]:
+    return list(
+        db.session.scalars(
+            sa.select(FollowUp)
+            .join(FollowUp.response)
+            .options(contains_eager(FollowUp.response), joinedload(FollowUp.action_plan))
+            .where(
+                FollowUp.owner_id == user.id,
+                FollowUp.state != "resolved",
+                FollowUp.archived_at.is_(None),
+                NpsResponse.archived_at.is_(None),
+            )
+            .order_by(NpsResponse.date, FollowUp.id)
+        )
+    )
+
+
+def my_updates(user: User, as_of: date) -> MyUpdates:
+    """What waits on user at as_of, in a fixed number of queries."""
+    plans, plan_total = _plan_items(user, as_of)
+    indicators, indicator_total = _indicator_items(user, as_of)
+    return MyUpdates(as_of, plans, plan_total, indicators, indicator_total, _open_follow_ups(user))
