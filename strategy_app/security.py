@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from strategy_app.extensions import db
+from strategy_app.services.audit import set_actor
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -62,6 +65,8 @@ def register(app: Flask) -> None:
             flash("Your session has ended. Please sign in again.", "info")
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         session["seen"] = _now()
+        # Every change this request makes is recorded in the audit log under this user.
+        set_actor(db.session, current_user.id)
         if current_user.must_change_password and request.endpoint not in _ALLOWED_BEFORE_CHANGE:
             flash("Choose a new password before you go on.", "warning")
             return redirect(url_for("account.password"))

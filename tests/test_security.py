@@ -302,3 +302,14 @@ def test_unknown_email_is_throttled_too(client, db_session):
         r = _sign_in(client, "nobody@example.test", "whatever it is")
     assert r.status_code == 429
     assert db_session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_form_writes_are_audited_under_the_signed_in_user(client, login, exec_user, db_session):
+    login(exec_user)
+    r = client.post("/account/tokens", data={"name": "CRM import", "scope": "read", "days": 30})
+    assert r.status_code == 200
+    event = db_session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.entity_type == "ApiToken")
+    ).one()
+    assert event.action == "create"
+    assert event.user_id == exec_user.id
