@@ -1,3 +1,54 @@
-"""Routes of the strategy blueprint."""
+"""The cascade page and the organization (name, vision, mission); strategies in their modules."""
 
-from strategy_app.strategy import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from strategy_app import forms, policy
+from strategy_app.extensions import db, login_manager
+from strategy_app.main.routes import as_of_date
+from strategy_app.services import history, strategy_admin
+from strategy_app.services.audit import set_actor
+from strategy_app.services.clock import today
+from strategy_app.strategy import bp, cascade_page
+from strategy_app.strategy.common import render_form, require
+from strategy_app.strategy.forms import OrganizationForm
+
+
+@bp.before_request
+def signed_in_only():
+    """Every page here needs a signed-in user, whose changes the audit log names."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    set_actor(db.session, current_user.id)
+    return None
+
+
+@bp.route("/")
+def cascade():
+    """Vision → company strategies → service strategies and their fit → objectives → plans."""
+    page = cascade_page.build(as_of_date(), with_archived=policy.can(current_user, policy.ADMIN))
+    return render_template("strategy/cascade.html", page=page, view=page.view, today=today())
+
+
+@bp.route("/organization", methods=["GET", "POST"])
+def organization_edit():
+    """Write the organization's name, vision and mission (executives)."""
+    require()
+    org = strategy_admin.organization()
+    form = OrganizationForm(obj=org)
+    if form.validate_on_submit():
+        saved = forms.submit(
+            form,
+            strategy_admin.OrganizationIn,
+            lambda data: strategy_admin.update_organization(current_user, data),
+        )
+        if saved is not None:
+            flash("Saved the vision and mission.", "success")
+            return redirect(url_for("strategy.cascade"))
+    entries = history.history(org) if org is not None else []
+    return render_form("strategy/organization_form.html", form, org=org, entries=entries)
+
+
+from strategy_app.strategy import company, service  # noqa: E402, F401  (their routes)

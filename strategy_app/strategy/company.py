@@ -1,0 +1,101 @@
+"""Company strategies (executives): create, edit, reorder, archive, restore."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from strategy_app import forms, policy
+from strategy_app.extensions import db
+from strategy_app.models import CompanyStrategy
+from strategy_app.schemas.inputs import CompanyStrategyIn, CompanyStrategyPatch
+from strategy_app.services import cascade, history, strategy_admin
+from strategy_app.strategy import bp
+from strategy_app.strategy.common import ID, owner_choices, render_form, require
+from strategy_app.strategy.forms import CompanyStrategyForm
+
+TEMPLATE = "strategy/company_form.html"
+
+
+def _to_cascade():
+    return redirect(url_for("strategy.cascade") + "#company-h")
+
+
+@bp.route("/company/new", methods=["GET", "POST"])
+def company_new():
+    """Add a company strategy at the end of the order."""
+    require()
+    form = CompanyStrategyForm()
+    form.owner_id.choices = owner_choices()
+    if form.validate_on_submit():
+
+        def create(data: CompanyStrategyIn) -> CompanyStrategy:
+            obj = cascade.create_company_strategy(current_user, data)
+            strategy_admin.sync_archived(current_user, obj)
+            return obj
+
+        data = {**forms.form_data(form), "position": strategy_admin.next_company_position()}
+        obj = forms.submit(form, CompanyStrategyIn, create, data)
+        if obj is not None:
+            flash(f"Company strategy “{obj.title}” added.", "success")
+            return _to_cascade()
+    return render_form(TEMPLATE, form, strategy=None, entries=[])
+
+
+@bp.route(f"/company/<{ID}:id>/edit", methods=["GET", "POST"])
+def company_edit(id: int):
+    """Change a company strategy; choosing the archived status archives it (and back)."""
+    require()
+    obj = db.get_or_404(CompanyStrategy, id)
+    form = CompanyStrategyForm(obj=obj)
+    form.owner_id.choices = owner_choices(obj.owner_id)
+    if form.validate_on_submit():
+
+        def update(data: CompanyStrategyPatch) -> CompanyStrategy:
+            cascade.update_company_strategy(current_user, obj, data)
+            strategy_admin.sync_archived(current_user, obj)
+            return obj
+
+        if forms.submit(form, CompanyStrategyPatch, update) is not None:
+            flash(f"Company strategy “{obj.title}” saved.", "success")
+            return _to_cascade()
+    return render_form(TEMPLATE, form, strategy=obj, entries=history.history(obj))
+
+
+@bp.route(f"/company/<{ID}:id>/archive", methods=["POST"])
+def company_archive(id: int):
+    """Archive a company strategy (it leaves the cascade; an executive can restore it)."""
+    require()
+    obj = db.get_or_404(CompanyStrategy, id)
+    cascade.archive(current_user, obj, policy.STRATEGY)
+    db.session.commit()
+    flash(f"Company strategy “{obj.title}” archived.", "success")
+    return _to_cascade()
+
+
+@bp.route(f"/company/<{ID}:id>/restore", methods=["POST"])
+def company_restore(id: int):
+    """Bring an archived company strategy back into the cascade."""
+    require(policy.ADMIN)
+    obj = db.get_or_404(CompanyStrategy, id)
+    cascade.restore(current_user, obj)
+    db.session.commit()
+    flash(f"Company strategy “{obj.title}” restored.", "success")
+    return _to_cascade()
+
+
+@bp.route(f"/company/<{ID}:id>/move/<any(up, down):direction>", methods=["POST"])
+def company_move(id: int, direction: str):
+    """Move a company strategy one place up or down in the order."""
+    require()
+    obj = db.get_or_404(CompanyStrategy, id)
+    if obj.archived_at is not None:
+        flash("An archived strategy has no place in the order; restore it first.", "warning")
+    elif strategy_admin.reorder_company_strategy(current_user, obj, direction):
+        db.session.commit()
+        flash(f"Moved “{obj.title}” {direction}.", "success")
+    else:
+        flash(
+            f"“{obj.title}” is already at the {'top' if direction == 'up' else 'bottom'}.", "info"
+        )
+    return _to_cascade()
