@@ -266,7 +266,12 @@ def add_check_in(actor: User, plan: ActionPlan, data: inputs.CheckInIn) -> Check
     entry = CheckIn(action_plan=plan, author_id=actor.id, **data.model_dump())
     db.session.add(entry)
     plan.state, plan.progress_pct = data.state, data.progress_pct
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # The plan was saved by someone else between our read and this write.
+        db.session.rollback()
+        raise StaleVersion(db.session.get(ActionPlan, plan.id)) from None
     return entry
 
 
