@@ -1,0 +1,94 @@
+"""forms.submit after the widgets' own checks (a number or date that does not parse)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask_wtf import FlaskForm
+from pydantic import BaseModel
+from wtforms import Field
+
+from strategy_app.forms import attach_errors, submit
+from strategy_app.schemas.common import parse
+from strategy_app.services.errors import ValidationFailed
+
+T = TypeVar("T")
+_FIELD_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def field_at(form: FlaskForm, key: str) -> Field | None:
+    """The field an error key names ("milestones.2.date"), or None."""
+    target: Any = form
+    for part in key.split("."):
+        if part.isdigit() and hasattr(target, "entries"):
+            idx = int(part)
+            target = target.entries[idx] if idx < len(target.entries) else None
+        else:
+            fields = getattr(target, "_fields", None)
+            if fields is None and hasattr(target, "form"):
+                fields = target.form._fields
+            target = fields.get(part) if fields else None
+        if target is None:
+            return None
+    return target if isinstance(target, Field) else None
+
+
+def _in_words(form: FlaskForm, message: str) -> str:
+    """ "due_date must not be before start_date" → "Due date must not be before start date"."""
+
+    def label(match: re.Match) -> str:
+        field = form._fields.get(match.group(0))
+        return field.label.text.lower() if field is not None else match.group(0)
+
+    text = _FIELD_NAME.sub(label, message)
+    return text[:1].upper() + text[1:]
+
+
+def _tidy(form: FlaskForm) -> None:
+    """Put a whole-form rule's message beside the field it starts with, in words."""
+    kept = []
+    for message in form.form_errors:
+        name = message.split(" ", 1)[0]
+        field = form._fields.get(name)
+        if field is not None and name != "csrf_token":
+            field.errors = [*field.errors, message]
+        else:
+            kept.append(message)
+    form.form_errors[:] = kept
+    for field in form:
+        if isinstance(field.errors, list):
+            field.errors[:] = [
+                _in_words(form, m) if isinstance(m, str) else m for m in field.errors
+            ]
+
+
+def save(
+    form: FlaskForm,
+    schema: type[BaseModel],
+    action: Callable[[Any], T],
+    data: dict[str, Any],
+) -> T | None:
+    """Run forms.submit when every widget parsed what was typed.
+
+    Otherwise nothing is written: the widgets' errors show, and so do the schema's errors
+    for the other fields, so that one round trip reports everything it can.
+    """
+    if form.validate():
+        result = submit(form, schema, action, data)
+        if result is None:
+            _tidy(form)
+        return result
+    try:
+        parse(schema, data)
+    except ValidationFailed as exc:
+        fresh = {}
+        for key, messages in exc.fields.items():
+            field = field_at(form, key)
+            # A list field's errors also hold its rows' errors (dicts): count only its own.
+            if field is None or not any(isinstance(e, str) for e in field.errors):
+                fresh[key] = messages
+        attach_errors(form, fresh)
+    _tidy(form)
+    return None
