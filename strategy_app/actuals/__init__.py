@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("actuals", __name__, url_prefix="/actuals")
 
-from strategy_app.actuals import routes  # noqa: E402, F401
+from strategy_app.actuals import routes, upload  # noqa: E402, F401
