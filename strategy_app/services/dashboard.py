@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from strategy_app import charts
 from strategy_app.extensions import db
 from strategy_app.models import (
+    ActionPlan,
+    CheckIn,
     CompanyStrategy,
     Department,
+    Indicator,
+    Measurement,
+    Milestone,
     Objective,
     Organization,
     ServiceStrategy,
+    User,
 )
 from strategy_app.services import metrics, rules
 
 ATTENTION = 10  # objectives listed under "needs attention"
+MISSES = 10  # indicators in "biggest misses"
+RECENT = 10  # actuals and check-ins listed as recent
 _SEVERITY = {rules.OFF_TRACK: 0, rules.AT_RISK: 1, rules.NO_DATA: 2, rules.ON_TRACK: 3}
+_IN_LIST_LIMIT = 500
 
 
 @dataclass
@@ -35,6 +48,33 @@ class Dashboard:
     attention: list[tuple[Objective, rules.Rollup]]
     departments: list[tuple[Department, rules.Scorecard]]
     objective_total: int
+    department_results: dict[int, float | None]
+    misses: list[charts.Miss]
+    recent_actuals: list[tuple[Any, str]]
+    recent_check_ins: list[Any]
+
+    @cached_property
+    def figures(self) -> dict[str, dict[str, Any]]:
+        """The dashboard's charts, by name."""
+        rows = [
+            charts.DepartmentRow(
+                name=d.name,
+                execution=sc.execution,
+                results=self.department_results.get(d.id),
+                plans=sc.plans,
+                overdue=sc.overdue,
+            )
+            for d, sc in self.departments
+        ]
+        by_service = [
+            (s.title, self.counts_by_service.get(s.id, {})) for s in self.service_strategies
+        ]
+        return {
+            "by_service": charts.objectives_by_service(by_service),
+            "execution": charts.execution_vs_results(rows),
+            "overdue": charts.overdue_by_department(rows),
+            "misses": charts.biggest_misses(self.misses),
+        }
 
 
 def build(as_of: date) -> Dashboard:
@@ -68,16 +108,12 @@ def build(as_of: date) -> Dashboard:
         ),
     )
     worst = [(oid, r) for oid, r in worst if r.status != rules.ON_TRACK][:ATTENTION]
-    loaded = (
-        {
-            o.id: o
-            for o in db.session.scalars(
-                sa.select(Objective).where(Objective.id.in_([oid for oid, _ in worst]))
-            )
-        }
-        if worst
-        else {}
-    )
+    loaded = {
+        o.id: o
+        for o in db.session.scalars(
+            sa.select(Objective).where(Objective.id.in_([oid for oid, _ in worst]))
+        )
+    }
     departments = list(
         db.session.scalars(
             sa.select(Department)
@@ -85,6 +121,7 @@ def build(as_of: date) -> Dashboard:
             .order_by(Department.position, Department.id)
         )
     )
+    results, misses = _indicator_figures(figures, as_of)
     return Dashboard(
         as_of=as_of,
         organization=org,
@@ -95,4 +132,176 @@ def build(as_of: date) -> Dashboard:
         attention=[(loaded[oid], r) for oid, r in worst],
         departments=[(d, figures.scorecards[d.id]) for d in departments],
         objective_total=len(figures.rollups),
+        department_results=results,
+        misses=misses,
+        recent_actuals=recent_actuals(as_of),
+        recent_check_ins=recent_check_ins(as_of),
+    )
+
+
+def _indicator_figures(
+    figures: metrics.Overview, as_of: date
+) -> tuple[dict[int, float | None], list[charts.Miss]]:
+    """Each department's results and the biggest misses, from the overview (three queries)."""
+    return _department_results(figures), _misses(figures, as_of)
+
+
+def _department_results(figures: metrics.Overview) -> dict[int, float | None]:
+    """The mean progress of each department's plans' indicators (one query).
+
+    As an objective's results are the mean progress of its indicators (DESIGN §3); the
+    indicators of cancelled plans are left out, as everywhere.
+    """
+    progress: dict[int, list[float]] = defaultdict(list)
+    for r in db.session.execute(
+        sa.select(Indicator.id, ActionPlan.department_id)
+        .join(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+        .where(Indicator.archived_at.is_(None), ActionPlan.state != "cancelled")
+    ):
+        result = figures.results.get(r.id)
+        if result is not None:
+            progress[r.department_id].append(result.progress)
+    return {did: rules.mean(values) for did, values in progress.items()}
+
+
+def _misses(figures: metrics.Overview, as_of: date) -> list[charts.Miss]:
+    """The indicators furthest short of expected, relative to their span (two queries)."""
+    short = [i for i, r in figures.results.items() if r.status in (rules.AT_RISK, rules.OFF_TRACK)]
+    query = (
+        sa.select(
+            Indicator.id,
+            Indicator.name,
+            Indicator.unit,
+            Indicator.direction,
+            Indicator.baseline_value,
+            Indicator.baseline_date,
+            Indicator.target_value,
+            Indicator.target_date,
+            Indicator.tolerance,
+            sa.func.coalesce(ActionPlan.title, Objective.title).label("parent"),
+        )
+        .outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+        .outerjoin(Objective, Indicator.objective_id == Objective.id)
+    )
+    if len(short) <= _IN_LIST_LIMIT:
+        query = query.where(Indicator.id.in_(short))
+    wanted = set(short)
+    rows = [r for r in db.session.execute(query) if r.id in wanted]
+    milestones = _milestones(short)
+    misses = []
+    for r in rows:
+        spec = rules.IndicatorSpec(
+            r.direction,
+            r.baseline_value,
+            r.baseline_date,
+            r.target_value,
+            r.target_date,
+            r.tolerance,
+            tuple(milestones.get(r.id, ())),
+        )
+        result = figures.results[r.id]
+        gap = rules.shortfall(spec, result.actual, as_of)
+        if gap > 0:
+            misses.append(
+                charts.Miss(
+                    name=r.name,
+                    unit=r.unit,
+                    status=result.status,
+                    expected=result.expected,
+                    actual=result.actual,
+                    shortfall=gap,
+                    relative=gap / rules.span(spec),
+                    parent=r.parent or "",
+                    id=r.id,
+                )
+            )
+    misses.sort(key=lambda m: (-m.relative, -m.shortfall, m.id))
+    return misses[:MISSES]
+
+
+def _milestones(ids: list[int]) -> dict[int, list[tuple[date, float]]]:
+    """The milestones of the given indicators, in date order (one query)."""
+    query = sa.select(Milestone.indicator_id, Milestone.date, Milestone.expected_value)
+    query = query.order_by(Milestone.indicator_id, Milestone.date)
+    if len(ids) <= _IN_LIST_LIMIT:
+        query = query.where(Milestone.indicator_id.in_(ids))
+    wanted = set(ids)
+    found: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for m in db.session.execute(query):
+        if m.indicator_id in wanted:
+            found[m.indicator_id].append((m.date, m.expected_value))
+    return found
+
+
+def _end_of(d: date) -> datetime:
+    """The first instant after the day d (UTC)."""
+    return datetime.combine(d + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def recent_actuals(as_of: date, limit: int = RECENT) -> list[tuple[Any, str]]:
+    """The last actuals entered (dated on or before as_of), newest first, with who entered them.
+
+    Each comes with its value written for people. The newest ids are picked from the
+    measurements alone (walking the primary key backwards), then joined to their names:
+    a join first would sort every measurement ever entered.
+    """
+    archived = sa.select(Indicator.id).where(Indicator.archived_at.is_not(None))
+    recent = (
+        sa.select(Measurement.id)
+        .where(Measurement.date <= as_of, Measurement.indicator_id.not_in(archived))
+        .order_by(Measurement.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Measurement.id,
+            Measurement.date,
+            Measurement.value,
+            Measurement.source,
+            Measurement.created_at,
+            Indicator.id.label("indicator_id"),
+            Indicator.name.label("indicator"),
+            Indicator.unit,
+            User.name.label("who"),
+        )
+        .join(recent, Measurement.id == recent.c.id)
+        .join(Indicator, Measurement.indicator_id == Indicator.id)
+        .outerjoin(User, Measurement.entered_by_id == User.id)
+        .order_by(Measurement.id.desc())
+    )
+    return [(r, charts.fmt_number(r.value)) for r in rows]
+
+
+def recent_check_ins(as_of: date, limit: int = RECENT) -> list[Any]:
+    """The last check-ins posted on or before as_of, newest first, with their authors.
+
+    Picked from the check-ins alone first, as in recent_actuals.
+    """
+    archived = sa.select(ActionPlan.id).where(ActionPlan.archived_at.is_not(None))
+    recent = (
+        sa.select(CheckIn.id)
+        .where(CheckIn.created_at < _end_of(as_of), CheckIn.action_plan_id.not_in(archived))
+        .order_by(CheckIn.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    return list(
+        db.session.execute(
+            sa.select(
+                CheckIn.id,
+                CheckIn.created_at,
+                CheckIn.state,
+                CheckIn.progress_pct,
+                CheckIn.confidence,
+                CheckIn.text,
+                ActionPlan.id.label("plan_id"),
+                ActionPlan.title.label("plan"),
+                User.name.label("who"),
+            )
+            .join(recent, CheckIn.id == recent.c.id)
+            .join(ActionPlan, CheckIn.action_plan_id == ActionPlan.id)
+            .outerjoin(User, CheckIn.author_id == User.id)
+            .order_by(CheckIn.id.desc())
+        )
     )

@@ -1,0 +1,233 @@
+"""What every figure shares: status colours and symbols, text escaping, numbers, the layout."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from strategy_app.services import rules
+
+# One place for how a status looks; static/css/app.css uses the same colours for badges.
+STATUS_COLOURS = {
+    rules.ON_TRACK: "#146c43",
+    rules.AT_RISK: "#ffc107",
+    rules.OFF_TRACK: "#b02a37",
+    rules.NO_DATA: "#adb5bd",
+}
+status_colours = STATUS_COLOURS  # the name other modules were told to import
+# Marker symbols (lines and points) and bar patterns: the status is never told by colour alone.
+STATUS_SYMBOLS = {
+    rules.ON_TRACK: "circle",
+    rules.AT_RISK: "triangle-up",
+    rules.OFF_TRACK: "x",
+    rules.NO_DATA: "circle-open",
+}
+STATUS_PATTERNS = {rules.ON_TRACK: "", rules.AT_RISK: "/", rules.OFF_TRACK: "x", rules.NO_DATA: "."}
+STATUS_LABELS = {
+    rules.ON_TRACK: "On track",
+    rules.AT_RISK: "At risk",
+    rules.OFF_TRACK: "Off track",
+    rules.NO_DATA: "No data",
+}
+# The same glyphs as the status badges of templates/_macros.html.
+STATUS_ICONS = {rules.ON_TRACK: "●", rules.AT_RISK: "▲", rules.OFF_TRACK: "✖", rules.NO_DATA: "○"}
+
+PLAN_STATE_LABELS = {
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "done": "Done",
+    "blocked": "Blocked",
+    "cancelled": "Cancelled",
+}
+PLAN_STATE_COLOURS = {
+    "planned": "#6c757d",
+    "in_progress": "#0d6efd",
+    "done": "#146c43",
+    "blocked": "#b02a37",
+    "cancelled": "#adb5bd",
+}
+PLAN_STATE_PATTERNS = {
+    "planned": ".",
+    "in_progress": "",
+    "done": "+",
+    "blocked": "x",
+    "cancelled": "-",
+}
+FIT_LABELS = {"supports": "supports ✓", "neutral": "neutral ○", "conflicts": "conflicts ✖"}
+
+EXPECTED_COLOUR = "#0d6efd"
+ACTUAL_COLOUR = "#212529"
+FORECAST_COLOUR = "#6f42c1"
+BAND_COLOUR = "rgba(13, 110, 253, 0.12)"
+MARKER_COLOUR = "#6c757d"
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 14}
+
+
+# Layout changes for a narrow screen (a phone): smaller type, thinner margins.
+NARROW = {"title": {"font": {"size": 15}}, "font": {"size": 12}, "margin": {"l": 40, "r": 10}}
+
+
+def narrow_categories(figure: dict[str, Any], axis: str, names: list[str], width: int = 18):
+    """On a narrow screen, shorten the category labels of an axis (and drop its title)."""
+    short = [n if len(n) <= width else n[: width - 1].rstrip() + "…" for n in names]
+    figure["layout"]["meta"]["narrow"][axis] = {
+        "tickmode": "array",
+        "tickvals": names,
+        "ticktext": short,
+        "title": {"text": ""},
+    }
+
+
+def status_text(status: str) -> str:
+    """The glyph and word of a status, e.g. "▲ At risk"."""
+    return f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}"
+
+
+def plain(text: Any) -> str:
+    """Text as Plotly shows it literally: Plotly reads <b>, <a> and entities in labels.
+
+    Its tags would become style attributes (refused by the CSP) or links, so a name typed
+    by a user is escaped; Plotly turns the entities back into the characters.
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fmt_number(value: float | None) -> str:
+    """A number for people: at least four significant digits, thousands separated, no 1e+06."""
+    if value is None:
+        return "—"
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    decimals = min(max(0, 3 - math.floor(math.log10(abs(value)))), 6)
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def ink(colour: str) -> str:
+    """Dark or white, whichever reads better on the hex colour given."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#212529" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def bar_marker(colour: str, shape: str) -> dict[str, Any]:
+    """A bar's fill: the colour with a pattern drawn over it (so not colour alone)."""
+    return {
+        "color": colour,
+        "pattern": {
+            "shape": shape,
+            "fillmode": "overlay",
+            "fgcolor": ink(colour),
+            "fgopacity": 0.45,
+            "size": 10,
+            "solidity": 0.2,
+        },
+    }
+
+
+def count_ticks(top: float) -> dict[str, Any]:
+    """Axis settings for counts: whole-number ticks, about eight of them, from zero."""
+    return {"tickformat": ",d", "dtick": max(1, math.ceil(top / 8)), "rangemode": "tozero"}
+
+
+def pct_text(value: float | None) -> str:
+    """0.423 → "42 %"; None → "—"."""
+    return "—" if value is None else f"{value * 100:.0f} %"
+
+
+def iso(d: date) -> str:
+    """A date as Plotly and the tables write it."""
+    return d.isoformat()
+
+
+def layout(
+    title: str, x_title: str, y_title: str, *, height: int = 380, subtitle: str = "", **extra
+) -> dict[str, Any]:
+    """The common layout: a title (and subtitle), then the legend, above the plot; axis titles."""
+    heading: dict[str, Any] = {
+        "text": plain(title),
+        "x": 0.01,
+        "xanchor": "left",
+        "xref": "container",
+        "y": 0.99,
+        "yanchor": "top",
+        "yref": "container",
+    }
+    if subtitle:
+        heading["subtitle"] = {"text": subtitle}
+    result: dict[str, Any] = {
+        "title": heading,
+        "xaxis": {"title": {"text": x_title}, "automargin": True},
+        "yaxis": {"title": {"text": y_title}, "automargin": True},
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 110 if subtitle else 75, "b": 50},
+        "font": FONT,
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "y": 1.01,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+        },
+        "hoverlabel": {"font": {"size": 14}},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        # What static/js/charts.js changes when the chart is drawn narrower than 576 px.
+        "meta": {"title": title, "narrow": {**NARROW}},
+    }
+    result.update(extra)
+    return result
+
+
+def with_table(
+    figure: dict[str, Any], headers: list[str], rows: list[list[Any]], **meta
+) -> dict[str, Any]:
+    """Attach the table view (and any figures a page or a test wants) to layout.meta."""
+    figure["layout"].setdefault("meta", {}).update(
+        {"table": {"headers": headers, "rows": rows}, **meta}
+    )
+    return figure
+
+
+def vertical_marker(
+    x: str, label: str, *, top: bool = True, colour: str = MARKER_COLOUR
+) -> tuple[dict, dict]:
+    """A dotted vertical line across the plot at x, and its label inside the top or bottom."""
+    shape = {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": colour, "width": 1.5, "dash": "dot"},
+    }
+    note = {
+        "x": x,
+        "y": 1 if top else 0,
+        "xref": "x",
+        "yref": "paper",
+        "text": plain(label),
+        "showarrow": False,
+        "xanchor": "left",
+        "yanchor": "top" if top else "bottom",
+        "bgcolor": "rgba(255, 255, 255, 0.8)",
+        "font": {"size": 12, "color": colour},
+    }
+    return shape, note
+
+
+def empty_note(text: str) -> dict[str, Any]:
+    """An annotation in the middle of a figure that has nothing to draw."""
+    return {
+        "text": plain(text),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "showarrow": False,
+        "font": {"size": 16},
+    }

@@ -1,0 +1,106 @@
+"""GET /timeline/: the plans of every department (or one, or one objective's) as a Gantt chart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask_login import login_required
+from sqlalchemy.orm import contains_eager
+
+from strategy_app import charts
+from strategy_app.extensions import db
+from strategy_app.main.routes import as_of_date
+from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy
+from strategy_app.services import rules
+from strategy_app.services.clock import today
+from strategy_app.timeline import bp
+from strategy_app.timeline.forms import TimelineFilterForm
+
+PER_PAGE = 40
+MAX_PAGE = 1_000_000
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, description="page must be a whole number from 1.")
+    return int(raw)
+
+
+def _live_plans(form: TimelineFilterForm) -> sa.Select:
+    """Live plans under live objectives and departments, as the filters ask."""
+    query = (
+        sa.select(ActionPlan)
+        .join(ActionPlan.department)
+        .join(ActionPlan.objective)
+        .join(Objective.service_strategy)
+        .where(
+            ActionPlan.archived_at.is_(None),
+            Objective.archived_at.is_(None),
+            ServiceStrategy.archived_at.is_(None),
+            Department.archived_at.is_(None),
+        )
+    )
+    if form.department.data:
+        query = query.where(Department.slug == form.department.data)
+    if form.objective.data:
+        query = query.where(ActionPlan.objective_id == int(form.objective.data))
+    return query
+
+
+def _bar(plan: ActionPlan, as_of: date) -> charts.TimelineBar:
+    """A dated plan as a bar: from its start (or the day it was made) to its due date."""
+    due = plan.due_date
+    start = plan.start_date or min(plan.created_at.date(), due)
+    return charts.TimelineBar(
+        id=plan.id,
+        title=plan.title,
+        department=plan.department.name,
+        start=min(start, due),
+        end=due,
+        state=plan.state,
+        overdue=rules.plan_overdue(due, plan.state, as_of),
+    )
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The plans with a due date, department by department, soonest start first."""
+    as_of = as_of_date()
+    form = TimelineFilterForm(formdata=request.args)
+    form.load_choices()
+    context = {"form": form, "as_of": as_of, "today": today()}
+    if not form.validate():
+        return render_template("timeline/index.html", page=None, figure=None, **context), 400
+    plans = _live_plans(form)
+    dated = (
+        plans.where(ActionPlan.due_date.is_not(None))
+        .options(contains_eager(ActionPlan.department), contains_eager(ActionPlan.objective))
+        .order_by(
+            Department.position,
+            Department.name,
+            sa.func.coalesce(ActionPlan.start_date, ActionPlan.due_date),
+            ActionPlan.due_date,
+            ActionPlan.id,
+        )
+    )
+    page = db.paginate(dated, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    undated = db.session.scalar(
+        plans.where(ActionPlan.due_date.is_(None))
+        .with_only_columns(sa.func.count(ActionPlan.id))
+        .order_by(None)
+    )
+    bars = [_bar(p, as_of) for p in page.items]
+    figure = charts.timeline(bars, as_of, today=context["today"])
+    return render_template(
+        "timeline/index.html",
+        page=page,
+        bars=bars,
+        figure=figure,
+        undated=undated,
+        filtered=bool(form.department.data or form.objective.data),
+        **context,
+    )
