@@ -51,13 +51,17 @@ def register_blueprints(app: Flask) -> None:
         actuals,
         admin,
         api,
+        assets,
         auth,
         departments,
+        exports,
         main,
         objectives,
         plans,
         reports,
         strategy,
+        strategymap,
+        timeline,
     )
 
     for feature in (
@@ -74,6 +78,10 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(feature.bp)
     api.register(app)
+    exports.register(app)
+    assets.register(app)
+    timeline.register(app)
+    strategymap.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,0 +1,316 @@
+"""The rows of the exports (plans, indicators, actuals), every figure from services.metrics/rules.
+
+Each function returns a Table: its columns and an iterator of plain rows, read from the
+database in a fixed number of queries (the actuals through one streamed query), so that the
+writers in strategy_app.exports can produce CSV or XLSX in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from strategy_app.extensions import db
+from strategy_app.models import (
+    ActionPlan,
+    Department,
+    Indicator,
+    Measurement,
+    Objective,
+    ServiceStrategy,
+    User,
+)
+from strategy_app.services import metrics, rules
+
+# Rows fetched from the database at a time (a server-side cursor on PostgreSQL).
+BATCH = 2000
+
+# The kinds of column: how the writers put each value in a cell.
+TEXT, INT, NUMBER, PERCENT, DATE, DATETIME, YES_NO = (
+    "text", "int", "number", "percent", "date", "datetime", "yes_no"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header, the kind of value it holds and its width in a spreadsheet."""
+
+    header: str
+    kind: str = TEXT
+    width: int = 14
+
+
+@dataclass
+class Table:
+    """An export: a name (file and sheet), its columns and its rows (an iterator, read once)."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: Iterator[tuple]
+
+
+_ServiceOfObjective = aliased(ServiceStrategy)
+_PlanObjective = aliased(Objective)
+_ServiceOfPlan = aliased(ServiceStrategy)
+
+
+def _live_plan() -> sa.ColumnElement[bool]:
+    """The plan, its objective and its service strategy are not archived (the cascade's view)."""
+    return sa.and_(
+        ActionPlan.archived_at.is_(None),
+        _PlanObjective.archived_at.is_(None),
+        _ServiceOfPlan.archived_at.is_(None),
+    )
+
+
+def _with_plan_parents(stmt: sa.Select, outer: bool) -> sa.Select:
+    """Join a plan's objective and service strategy (aliased) onto stmt."""
+    join = stmt.outerjoin if outer else stmt.join
+    stmt = join(_PlanObjective, ActionPlan.objective_id == _PlanObjective.id)
+    join = stmt.outerjoin if outer else stmt.join
+    return join(_ServiceOfPlan, _PlanObjective.service_strategy_id == _ServiceOfPlan.id)
+
+
+def _with_indicator_parents(stmt: sa.Select) -> sa.Select:
+    """Join an indicator's parents: objective (+ service), or plan (+ department, objective...)."""
+    stmt = stmt.outerjoin(Objective, Indicator.objective_id == Objective.id)
+    stmt = stmt.outerjoin(
+        _ServiceOfObjective, Objective.service_strategy_id == _ServiceOfObjective.id
+    )
+    stmt = stmt.outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+    stmt = stmt.outerjoin(Department, ActionPlan.department_id == Department.id)
+    return _with_plan_parents(stmt, outer=True)
+
+
+def _live_indicator() -> sa.ColumnElement[bool]:
+    """The indicator and everything above it are not archived (needs _with_indicator_parents)."""
+    return sa.and_(
+        Indicator.archived_at.is_(None),
+        sa.or_(
+            sa.and_(
+                Indicator.objective_id.is_not(None),
+                Objective.archived_at.is_(None),
+                _ServiceOfObjective.archived_at.is_(None),
+            ),
+            sa.and_(Indicator.action_plan_id.is_not(None), _live_plan()),
+        ),
+    )
+
+
+_INDICATOR_ARCHIVED = (
+    Indicator.archived_at,
+    Objective.archived_at,
+    _ServiceOfObjective.archived_at,
+    ActionPlan.archived_at,
+    _PlanObjective.archived_at,
+    _ServiceOfPlan.archived_at,
+)
+
+
+def _archived_flag(*columns: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """True when any of these archived_at columns is set."""
+    return sa.or_(*(c.is_not(None) for c in columns)).label("archived")
+
+
+def _stream(stmt: sa.Select) -> Iterator[sa.Row]:
+    """The rows of stmt, BATCH at a time through one query (never all of them in memory)."""
+    # Core rows on the session's connection (same transaction): no ORM work per row.
+    result = db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def _archived_column(archived: bool) -> tuple[Column, ...]:
+    return (Column("archived", YES_NO, 10),) if archived else ()
+
+
+def plans(as_of: date, archived: bool = False) -> Table:
+    """Every live plan (all with archived) with its overdue and execution at as_of."""
+    stmt = (
+        sa.select(
+            ActionPlan.id,
+            Department.name.label("department"),
+            _PlanObjective.title.label("objective"),
+            ActionPlan.title,
+            User.name.label("owner"),
+            ActionPlan.start_date,
+            ActionPlan.due_date,
+            ActionPlan.state,
+            ActionPlan.progress_pct,
+            ActionPlan.budget,
+            _archived_flag(
+                ActionPlan.archived_at, _PlanObjective.archived_at, _ServiceOfPlan.archived_at
+            ),
+        )
+        .select_from(ActionPlan)
+        .join(Department, ActionPlan.department_id == Department.id)
+        .outerjoin(User, ActionPlan.owner_id == User.id)
+        .order_by(ActionPlan.id)
+    )
+    stmt = _with_plan_parents(stmt, outer=False)
+    if not archived:
+        stmt = stmt.where(_live_plan())
+    columns = (
+        Column("id", INT, 8),
+        Column("department", TEXT, 18),
+        Column("objective", TEXT, 40),
+        Column("title", TEXT, 40),
+        Column("owner", TEXT, 20),
+        Column("start", DATE, 12),
+        Column("due", DATE, 12),
+        Column("state", TEXT, 12),
+        Column("progress (%)", INT, 12),
+        Column(f"execution (as of {as_of.isoformat()})", PERCENT, 14),
+        Column(f"overdue (as of {as_of.isoformat()})", YES_NO, 14),
+        Column("budget", NUMBER, 14),
+        *_archived_column(archived),
+    )
+
+    def rows() -> Iterator[tuple]:
+        for r in _stream(stmt):
+            row = (
+                r.id,
+                r.department,
+                r.objective,
+                r.title,
+                r.owner,
+                r.start_date,
+                r.due_date,
+                r.state,
+                r.progress_pct,
+                rules.plan_execution(r.state, r.progress_pct),
+                rules.plan_overdue(r.due_date, r.state, as_of),
+                r.budget,
+            )
+            yield (*row, r.archived) if archived else row
+
+    return Table("plans", "Plans", columns, rows())
+
+
+def indicators(as_of: date, archived: bool = False) -> Table:
+    """Every live indicator (all with archived) with expected, actual, progress, status at as_of.
+
+    Three queries whatever the number: the indicators with their parents' names, then
+    metrics.evaluate_indicators (milestones, latest actuals), as the API does.
+    """
+    stmt = (
+        sa.select(
+            Indicator,
+            Objective.title.label("objective"),
+            ActionPlan.title.label("plan"),
+            Department.name.label("department"),
+            _archived_flag(*_INDICATOR_ARCHIVED),
+        )
+        .select_from(Indicator)
+        .order_by(Indicator.id)
+    )
+    stmt = _with_indicator_parents(stmt)
+    if not archived:
+        stmt = stmt.where(_live_indicator())
+    found = db.session.execute(stmt).all()
+    results = metrics.evaluate_indicators([r.Indicator for r in found], as_of)
+    day = as_of.isoformat()
+    columns = (
+        Column("id", INT, 8),
+        Column("parent type", TEXT, 12),
+        Column("parent id", INT, 10),
+        Column("parent title", TEXT, 40),
+        Column("department", TEXT, 18),
+        Column("name", TEXT, 36),
+        Column("unit", TEXT, 10),
+        Column("direction", TEXT, 11),
+        Column("baseline value", NUMBER, 14),
+        Column("baseline date", DATE, 13),
+        Column("target value", NUMBER, 14),
+        Column("target date", DATE, 13),
+        Column("tolerance", PERCENT, 11),
+        Column(f"expected (as of {day})", NUMBER, 16),
+        Column(f"actual (as of {day})", NUMBER, 16),
+        Column("actual date", DATE, 13),
+        Column(f"progress (as of {day})", PERCENT, 14),
+        Column(f"status (as of {day})", TEXT, 14),
+        *_archived_column(archived),
+    )
+
+    def rows() -> Iterator[tuple]:
+        for r in found:
+            i, result = r.Indicator, results[r.Indicator.id]
+            of_plan = i.action_plan_id is not None
+            row = (
+                i.id,
+                "plan" if of_plan else "objective",
+                i.action_plan_id if of_plan else i.objective_id,
+                r.plan if of_plan else r.objective,
+                r.department,
+                i.name,
+                i.unit,
+                i.direction,
+                i.baseline_value,
+                i.baseline_date,
+                i.target_value,
+                i.target_date,
+                i.tolerance,
+                result.expected,
+                result.actual,
+                result.actual_date,
+                result.progress,
+                result.status,
+            )
+            yield (*row, r.archived) if archived else row
+
+    return Table("indicators", "Indicators", columns, rows())
+
+
+def actuals(as_of: date | None = None, archived: bool = False) -> Table:
+    """Every actual of the live indicators (all with archived), dated on or before as_of if given.
+
+    One query, streamed BATCH rows at a time, however many actuals there are.
+    """
+    columns = [
+        Measurement.indicator_id,
+        Indicator.name,
+        Measurement.date,
+        Measurement.value,
+        Measurement.note,
+        Measurement.source,
+        User.name.label("entered_by"),
+        # Read as a plain timestamp: the writers put every one in UTC without its zone anyway.
+        sa.type_coerce(Measurement.updated_at, sa.DateTime()).label("entered_at"),
+    ]
+    if archived:
+        columns.append(_archived_flag(*_INDICATOR_ARCHIVED))
+    stmt = (
+        sa.select(*columns)
+        .select_from(Measurement)
+        .join(Indicator, Measurement.indicator_id == Indicator.id)
+        .outerjoin(User, Measurement.entered_by_id == User.id)
+        .order_by(Measurement.indicator_id, Measurement.date)
+    )
+    stmt = _with_indicator_parents(stmt)
+    if not archived:
+        stmt = stmt.where(_live_indicator())
+    if as_of is not None:
+        stmt = stmt.where(Measurement.date <= as_of)
+    header = (
+        Column("indicator id", INT, 12),
+        Column("indicator", TEXT, 36),
+        Column("date", DATE, 12),
+        Column("value", NUMBER, 14),
+        Column("note", TEXT, 40),
+        Column("source", TEXT, 10),
+        Column("entered by", TEXT, 20),
+        Column("entered at (UTC)", DATETIME, 20),
+        *_archived_column(archived),
+    )
+    # The rows are the query's own, in the order of the columns: nothing to compute.
+    return Table("actuals", "Actuals", header, _stream(stmt))
+
+
+TABLES = {"plans": plans, "indicators": indicators, "actuals": actuals}
