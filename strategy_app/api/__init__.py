@@ -65,7 +65,9 @@ def _service_error(exc: ServiceError):
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     db.session.rollback()
-    return error_body(exc.code or 500, exc.description or exc.name), exc.code or 500
+    # Keep the exception's own headers (Allow on a 405, Retry-After), not its HTML type.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    return error_body(exc.code or 500, exc.description or exc.name), exc.code or 500, headers
 
 
 def register(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,27 @@ class UserOut(Out):
     email: str
     role: Literal["executive", "lead", "member", "viewer"]
     department_id: int | None
+    active: bool
+    archived_at: datetime | None = Field(
+        default=None,
+        description="null while the account is active; once deactivated, the time of its "
+        "last change (the deactivation). Deactivated users are listed only with ?archived=1.",
+    )
+
+    @classmethod
+    def of(cls, user: Any) -> dict:
+        """The user as the API shows it."""
+        return cls.model_validate(
+            {
+                "id": user.id,
+                "name": user.name,
+                "email": user.email,
+                "role": user.role,
+                "department_id": user.department_id,
+                "active": user.active,
+                "archived_at": None if user.active else user.updated_at,
+            }
+        ).model_dump(mode="json")
 
 
 class DepartmentOut(Resource):
@@ -150,6 +171,22 @@ class MeasurementOut(Resource):
     note: str
     source: Literal["manual", "api", "import", "nps"]
     entered_by_id: int | None
+
+
+class PlanConflict(Error):
+    """409 on a stale plan version: the error, and the plan as it is now."""
+
+    current: PlanOut
+
+
+class OpenApiOut(Out):
+    """The OpenAPI document itself (its top-level fields)."""
+
+    model_config = ConfigDict(extra="allow")
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
 
 
 class BatchOut(Out):

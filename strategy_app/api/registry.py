@@ -14,8 +14,9 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from strategy_app.schemas.common import parse
-from strategy_app.services.errors import ServiceError
+from strategy_app.services.errors import NotFound, ServiceError
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
 COMMON_ERRORS = (400, 401, 403, 404, 413, 422, 429)
 ERROR_TEXT = {
     400: "Malformed request (for example broken JSON)",
@@ -51,6 +52,9 @@ class Operation:
     auth: bool = True
     description: str = ""
     extra_params: list[dict] = field(default_factory=list)
+    example: Any = None
+    error_models: dict[int, type[BaseModel]] = field(default_factory=dict)
+    operation_id: str = ""  # the view's name, which is also its endpoint
 
 
 OPERATIONS: list[Operation] = []
@@ -60,9 +64,16 @@ def read_json_body() -> bytes:
     """The raw body, after proving it is JSON (400 otherwise)."""
     raw = request.get_data(cache=True)
     try:
-        json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # UTF-8 only (RFC 8259), without a byte-order mark; the document must also be text
+        # that UTF-8 can carry: an escaped lone surrogate ("\\ud800") is refused here too.
+        doc = json.loads(raw.decode("utf-8"))
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeError:
+        raise MalformedJSON("The body is not valid JSON: it must be UTF-8 text.") from None
+    except ValueError as exc:
         raise MalformedJSON(f"The body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedJSON("The body is not valid JSON: it is nested too deeply.") from None
     return raw
 
 
@@ -80,20 +91,48 @@ def operation(
     errors: tuple[int, ...] = COMMON_ERRORS,
     description: str = "",
     parse_body: bool = True,
+    auth: bool = True,
+    example: Any = None,
+    error_models: dict[int, type[BaseModel]] | None = None,
 ) -> Callable:
     """Register a view on bp and in the OpenAPI document; parses body and query for it.
 
     parse_body=False: the body is documented by `body` but the view reads it itself with
     read_json_body() (the batch does, to name every bad item rather than the first).
+    auth=False: documented as open (the blueprint lets it through without a token).
+    example: a request body shown in the document (and sent by the suite's fuzzing).
+    error_models: a body other than the plain error for some status (409: the current plan).
     """
     op = Operation(
-        method, path, summary, tag, body, query, response, status, errors, description=description
+        method,
+        path,
+        summary,
+        tag,
+        body,
+        query,
+        response,
+        status,
+        errors,
+        auth=auth,
+        description=description,
+        example=example,
+        error_models=error_models or {},
     )
     OPERATIONS.append(op)
 
+    path_ids = re.findall(r"<int:(\w+)>", path)
+
     def wrap(view: Callable) -> Callable:
+        op.operation_id = view.__name__
+
         @functools.wraps(view)
         def handler(**kwargs: Any):
+            for name in path_ids:
+                # Ids are bounded as the document says; a larger one names nothing (404).
+                # (A bounded URL converter would answer 405: Werkzeug checks the method
+                # before the converter, and the other methods' rules match the same URL.)
+                if not 1 <= kwargs[name] <= MAX_ID:
+                    raise NotFound(f"No such resource: {name} {kwargs[name]}.")
             if query is not None:
                 kwargs["args"] = parse(query, request.args.to_dict())
             if body is not None and parse_body:
@@ -106,7 +145,7 @@ def operation(
     return wrap
 
 
-def _openapi_path(path: str) -> str:
+def openapi_path(path: str) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
 
 
@@ -135,6 +174,7 @@ def openapi_document(prefix: str, title: str, version: str) -> dict:
             models.add((op.body, "validation"))
         if op.response:
             models.add((op.response, "serialization"))
+        models.update((m, "serialization") for m in op.error_models.values())
     from strategy_app.api.outputs import Error
 
     models.add((Error, "serialization"))
@@ -147,7 +187,7 @@ def openapi_document(prefix: str, title: str, version: str) -> dict:
         entry: dict[str, Any] = {
             "summary": op.summary,
             "tags": [op.tag],
-            "operationId": f"{op.method.lower()}_{op.tag}_{len(paths)}",
+            "operationId": op.operation_id,
         }
         if op.description:
             entry["description"] = op.description
@@ -156,7 +196,7 @@ def openapi_document(prefix: str, title: str, version: str) -> dict:
                 "name": n,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             }
             for n in re.findall(r"<int:(\w+)>", op.path)
         ]
@@ -165,23 +205,24 @@ def openapi_document(prefix: str, title: str, version: str) -> dict:
         if params:
             entry["parameters"] = params
         if op.body:
-            entry["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": ref[(op.body, "validation")]}},
-            }
+            media: dict[str, Any] = {"schema": ref[(op.body, "validation")]}
+            if op.example is not None:
+                media["example"] = op.example
+            entry["requestBody"] = {"required": True, "content": {"application/json": media}}
         ok: dict[str, Any] = {"description": "Success"}
         if op.response:
             ok["content"] = {"application/json": {"schema": ref[(op.response, "serialization")]}}
         responses = {str(op.status): ok}
         for code in op.errors:
+            model = op.error_models.get(code, Error)
             responses[str(code)] = {
                 "description": ERROR_TEXT[code],
-                "content": {"application/json": {"schema": ref[(Error, "serialization")]}},
+                "content": {"application/json": {"schema": ref[(model, "serialization")]}},
             }
         entry["responses"] = responses
         if op.auth:
             entry["security"] = [{"bearerAuth": []}]
-        paths.setdefault(prefix + _openapi_path(op.path), {})[op.method.lower()] = entry
+        paths.setdefault(prefix + openapi_path(op.path), {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
         "info": {

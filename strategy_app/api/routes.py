@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -25,13 +26,68 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.schemas import inputs
-from strategy_app.schemas.common import Day, Id
+from strategy_app.schemas.common import Day, Id, Tag
 from strategy_app.services import cascade, measurements, metrics, rules
 from strategy_app.services.clock import today
 from strategy_app.services.errors import NotFound, ValidationFailed
 
 WRITE_ERRORS = (400, 401, 403, 404, 413, 422, 429)
 READ_ERRORS = (401, 403, 404, 422, 429)
+
+
+# A request body for each write, shown in the OpenAPI document (ids as in a small database).
+EXAMPLES: dict[str, Any] = {
+    "CompanyStrategyIn": {
+        "title": "Grow sales",
+        "description": "More orders from the customers we already serve.",
+        "position": 1,
+    },
+    "CompanyStrategyPatch": {"description": "More orders, and larger ones, per customer."},
+    "ServiceStrategyIn": {
+        "title": "Right first time",
+        "statement": "Every order delivered complete, on time and invoiced right.",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "links": [{"company_strategy_id": 1, "fit": "supports", "rationale": "Repeat orders."}],
+    },
+    "ServiceStrategyPatch": {"statement": "Every order delivered complete and on time."},
+    "ObjectiveIn": {
+        "service_strategy_id": 1,
+        "title": "Perfect orders",
+        "start_date": "2026-01-01",
+        "due_date": "2026-12-31",
+        "tags": ["moment of truth: delivery"],
+    },
+    "ObjectivePatch": {"due_date": "2026-12-31"},
+    "PlanIn": {
+        "objective_id": 1,
+        "department_id": 1,
+        "title": "Call back every lost order within a day",
+        "due_date": "2026-12-31",
+        "budget": 2500,
+    },
+    "PlanPatch": {"version": 1, "state": "in_progress", "progress_pct": 40},
+    "IndicatorIn": {
+        "objective_id": 1,
+        "name": "Orders delivered complete and on time",
+        "unit": "%",
+        "direction": "increase",
+        "baseline_value": 82,
+        "baseline_date": "2026-01-01",
+        "target_value": 95,
+        "target_date": "2026-12-31",
+        "milestones": [{"date": "2026-06-30", "expected_value": 90}],
+        "external_key": "crm-otif",
+    },
+    "IndicatorPatch": {"target_value": 96, "tolerance": 0.05},
+    "MeasurementIn": {"date": "2026-06-30", "value": 91.5, "note": "Nightly CRM export"},
+    "BatchIn": {
+        "items": [
+            {"external_key": "crm-otif", "date": "2026-06-30", "value": 91.5},
+            {"indicator_id": 1, "date": "2026-06-30", "value": 12, "note": "June"},
+        ]
+    },
+}
 
 
 class ListQuery(BaseModel):
@@ -45,7 +101,8 @@ class ListQuery(BaseModel):
 
 
 class PlanQuery(ListQuery):
-    department: str | None = Field(default=None, max_length=60, description="Department slug")
+    # A slug, no NUL (PostgreSQL cannot compare text with one: that would be a 500).
+    department: Tag | None = Field(default=None, description="Department slug")
     objective_id: Id | None = None
     state: inputs.PlanState | None = None
 
@@ -185,7 +242,7 @@ def _refuse_nulls(data: BaseModel, obj: Any, action: str) -> None:
     errors=(401, 429),
 )
 def me():
-    return outputs.UserOut.model_validate(g.api_user).model_dump(mode="json")
+    return outputs.UserOut.of(g.api_user)
 
 
 @operation(
@@ -206,7 +263,7 @@ def list_users(args: ListQuery):
     rows = db.session.scalars(
         stmt.order_by(User.id).limit(args.per_page).offset((args.page - 1) * args.per_page)
     )
-    items = [outputs.UserOut.model_validate(u).model_dump(mode="json") for u in rows]
+    items = [outputs.UserOut.of(u) for u in rows]
     return _paged(items, args, total or 0)
 
 
@@ -287,6 +344,7 @@ def list_company_strategies(args: ListQuery):
     summary="Add a company strategy",
     tag="company-strategies",
     body=inputs.CompanyStrategyIn,
+    example=EXAMPLES["CompanyStrategyIn"],
     response=outputs.CompanyStrategyOut,
     status=201,
     errors=WRITE_ERRORS,
@@ -317,6 +375,7 @@ def get_company_strategy(id: int):
     summary="Change a company strategy",
     tag="company-strategies",
     body=inputs.CompanyStrategyPatch,
+    example=EXAMPLES["CompanyStrategyPatch"],
     response=outputs.CompanyStrategyOut,
     errors=WRITE_ERRORS,
 )
@@ -372,6 +431,7 @@ def list_service_strategies(args: ListQuery):
     summary="Add a service strategy",
     tag="service-strategies",
     body=inputs.ServiceStrategyIn,
+    example=EXAMPLES["ServiceStrategyIn"],
     response=outputs.ServiceStrategyOut,
     status=201,
     errors=WRITE_ERRORS,
@@ -402,6 +462,7 @@ def get_service_strategy(id: int):
     summary="Change a service strategy",
     tag="service-strategies",
     body=inputs.ServiceStrategyPatch,
+    example=EXAMPLES["ServiceStrategyPatch"],
     response=outputs.ServiceStrategyOut,
     errors=WRITE_ERRORS,
 )
@@ -453,6 +514,7 @@ def list_objectives(args: ListQuery):
     summary="Add an objective",
     tag="objectives",
     body=inputs.ObjectiveIn,
+    example=EXAMPLES["ObjectiveIn"],
     response=outputs.ObjectiveOut,
     status=201,
     errors=WRITE_ERRORS,
@@ -484,6 +546,7 @@ def get_objective(id: int, args: AsOfQuery):
     summary="Change an objective",
     tag="objectives",
     body=inputs.ObjectivePatch,
+    example=EXAMPLES["ObjectivePatch"],
     response=outputs.ObjectiveOut,
     errors=WRITE_ERRORS,
 )
@@ -542,6 +605,7 @@ def list_action_plans(args: PlanQuery):
     summary="Add an action plan",
     tag="action-plans",
     body=inputs.PlanIn,
+    example=EXAMPLES["PlanIn"],
     response=outputs.PlanOut,
     status=201,
     errors=WRITE_ERRORS,
@@ -574,8 +638,10 @@ def get_action_plan(id: int, args: AsOfQuery):
     description="Send the `version` you read; a stale one answers 409 with the current plan.",
     tag="action-plans",
     body=inputs.PlanPatch,
+    example=EXAMPLES["PlanPatch"],
     response=outputs.PlanOut,
     errors=(*WRITE_ERRORS, 409),
+    error_models={409: outputs.PlanConflict},
 )
 def patch_action_plan(id: int, data: inputs.PlanPatch):
     obj = cascade.update_plan(g.api_user, _one(ActionPlan, id), data)
@@ -639,6 +705,7 @@ def list_indicators(args: IndicatorQuery):
     summary="Add an indicator (an expected result)",
     tag="indicators",
     body=inputs.IndicatorIn,
+    example=EXAMPLES["IndicatorIn"],
     response=outputs.IndicatorOut,
     status=201,
     errors=WRITE_ERRORS,
@@ -670,6 +737,7 @@ def get_indicator(id: int, args: AsOfQuery):
     summary="Change an indicator",
     tag="indicators",
     body=inputs.IndicatorPatch,
+    example=EXAMPLES["IndicatorPatch"],
     response=outputs.IndicatorOut,
     errors=WRITE_ERRORS,
 )
@@ -726,6 +794,7 @@ def list_measurements(id: int, args: ListQuery):
     description="The same date again replaces the value; the audit log keeps the old one.",
     tag="measurements",
     body=inputs.MeasurementIn,
+    example=EXAMPLES["MeasurementIn"],
     response=outputs.MeasurementOut,
     status=201,
     errors=WRITE_ERRORS,
@@ -744,6 +813,7 @@ def create_measurement(id: int, data: inputs.MeasurementIn):
     description="One bad item answers 422 listing every bad item by index; nothing is written.",
     tag="measurements",
     body=inputs.BatchIn,
+    example=EXAMPLES["BatchIn"],
     response=outputs.BatchOut,
     status=201,
     errors=WRITE_ERRORS,
@@ -759,16 +829,30 @@ def batch_measurements():
 # --- the document -------------------------------------------------------------------------
 
 
-@bp.route("/openapi.json")
+@operation(
+    bp,
+    "GET",
+    "/openapi.json",
+    summary="This document (OpenAPI 3.1), generated from the code; no token needed",
+    tag="meta",
+    response=outputs.OpenApiOut,
+    errors=(),
+    auth=False,
+)
 def openapi_json():
-    """The OpenAPI document, generated from the operations above."""
-    return openapi_document(
-        bp.url_prefix, "Strategy tracker API", current_app.config.get("API_VERSION", "1.0.0")
-    )
+    """The OpenAPI document, generated from the operations registered here."""
+    return _document(current_app.config.get("API_VERSION", "1.0.0"))
+
+
+@functools.cache
+def _document(version: str) -> dict:
+    # Built once per process: the operations do not change, and generating the schemas
+    # costs a few hundred milliseconds, too much for an endpoint open to anyone.
+    return openapi_document(bp.url_prefix, "Strategy tracker API", version)
 
 
 @bp.route("/docs")
 def docs():
     """A readable reference of the API, rendered from the same document."""
-    doc = openapi_document(bp.url_prefix, "Strategy tracker API", "1.0.0")
+    doc = _document(current_app.config.get("API_VERSION", "1.0.0"))
     return render_template("api/docs.html", doc=doc, spec_url=url_for("api.openapi_json"))
