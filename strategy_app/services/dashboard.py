@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from strategy_app import charts
 from strategy_app.extensions import db
@@ -80,22 +79,7 @@ class Dashboard:
 def build(as_of: date) -> Dashboard:
     """The dashboard at as_of in a fixed number of queries, whatever the size of the data."""
     figures = metrics.overview(as_of)
-    org = db.session.scalar(sa.select(Organization).order_by(Organization.id).limit(1))
-    company = list(
-        db.session.scalars(
-            sa.select(CompanyStrategy)
-            .where(CompanyStrategy.archived_at.is_(None))
-            .order_by(CompanyStrategy.position, CompanyStrategy.id)
-        )
-    )
-    services = list(
-        db.session.scalars(
-            sa.select(ServiceStrategy)
-            .where(ServiceStrategy.archived_at.is_(None))
-            .options(selectinload(ServiceStrategy.links))
-            .order_by(ServiceStrategy.id)
-        )
-    )
+    org, company, services = metrics.strategies()
     by_service: dict[int, list[int]] = {s.id: [] for s in services}
     for oid, sid in figures.objective_service.items():
         by_service.setdefault(sid, []).append(oid)

@@ -284,14 +284,8 @@ class CascadeView:
         return counts
 
 
-def cascade(as_of: date) -> CascadeView:
-    """Load the whole active cascade and evaluate it at as_of (a fixed number of queries).
-
-    Archived items are left out, and so is everything under an archived service strategy or
-    objective (archiving a parent archives what hangs from it, whether or not the children
-    were archived one by one). Cancelled plans are listed, but rules.* leaves them and their
-    indicators out of every average and status.
-    """
+def strategies() -> tuple[Organization | None, list[CompanyStrategy], list[ServiceStrategy]]:
+    """The organization and the live company and service strategies (links loaded): 4 queries."""
     org = db.session.scalar(sa.select(Organization).order_by(Organization.id).limit(1))
     company = list(
         db.session.scalars(
@@ -310,6 +304,18 @@ def cascade(as_of: date) -> CascadeView:
     links = _links_of_live_services()
     for service in services:  # so that service.links needs no query of its own either
         set_committed_value(service, "links", links.get(service.id, []))
+    return org, company, services
+
+
+def cascade(as_of: date) -> CascadeView:
+    """Load the whole active cascade and evaluate it at as_of (a fixed number of queries).
+
+    Archived items are left out, and so is everything under an archived service strategy or
+    objective (archiving a parent archives what hangs from it, whether or not the children
+    were archived one by one). Cancelled plans are listed, but rules.* leaves them and their
+    indicators out of every average and status.
+    """
+    org, company, services = strategies()
     objectives = list(
         db.session.scalars(
             sa.select(Objective)
@@ -347,7 +353,7 @@ def cascade(as_of: date) -> CascadeView:
         organization=org,
         company_strategies=company,
         service_strategies=services,
-        links={s.id: links.get(s.id, []) for s in services},
+        links={s.id: list(s.links) for s in services},
         objectives=by_objective,
         plans=plans_by_objective,
         indicator_results=figures.results,
