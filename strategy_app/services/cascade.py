@@ -41,9 +41,16 @@ def check(actor: User | None, action: str, obj: Any = None) -> None:
         raise PermissionDenied(action, obj)
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger one cannot exist (and PostgreSQL refuses it)
+
+
+def _get(model: type[T], ident: int | None) -> T | None:
+    return db.session.get(model, ident) if ident is not None and 1 <= ident <= MAX_ID else None
+
+
 def get_live(model: type[T], ident: int | None, field: str, *, allow_archived: bool = False) -> T:
     """The object with this id, or a ValidationFailed naming the field."""
-    obj = db.session.get(model, ident) if ident is not None else None
+    obj = _get(model, ident)
     if obj is None or (not allow_archived and getattr(obj, "archived_at", None) is not None):
         raise ValidationFailed({field: [f"No {model.__name__} with id {ident}."]})
     return obj
@@ -51,7 +58,7 @@ def get_live(model: type[T], ident: int | None, field: str, *, allow_archived: b
 
 def get_or_404(model: type[T], ident: int) -> T:
     """The object with this id (archived ones included), or NotFound."""
-    obj = db.session.get(model, ident)
+    obj = _get(model, ident)
     if obj is None:
         raise NotFound(f"No {model.__name__} with id {ident}.")
     return obj
@@ -60,7 +67,7 @@ def get_or_404(model: type[T], ident: int) -> T:
 def _owner(owner_id: int | None, field: str = "owner_id") -> User | None:
     if owner_id is None:
         return None
-    user = db.session.get(User, owner_id)
+    user = _get(User, owner_id)
     if user is None or not user.active:
         raise ValidationFailed({field: [f"No active user with id {owner_id}."]})
     return user
