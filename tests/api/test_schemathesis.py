@@ -184,7 +184,9 @@ def _path_kind(path: str) -> str | None:
 
 def _current_version(app, plan_id: Any) -> int | None:
     with app.app_context():
-        plan = db.session.get(ActionPlan, plan_id) if isinstance(plan_id, int) else None
+        # An id outside the column's range names no plan (and PostgreSQL refuses to compare).
+        real = isinstance(plan_id, int) and 1 <= plan_id <= registry.MAX_ID
+        plan = db.session.get(ActionPlan, plan_id) if real else None
         version = plan.version if plan is not None else None
         db.session.remove()
     return version
