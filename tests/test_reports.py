@@ -14,8 +14,8 @@ from strategy_app.extensions import db
 from strategy_app.models import CheckIn, Department, FollowUp, NpsResponse, User
 from strategy_app.models.base import utcnow
 from strategy_app.services import alignment
-from strategy_app.services.alignment import checkpoints, due_an_actual, no_recent_actual
 from strategy_app.services.my_updates import my_updates
+from strategy_app.services.rules import checkpoints, due_an_actual, no_recent_actual
 from tests.conftest import FIXED_TODAY
 
 ROLES = ("executive", "lead", "member", "viewer")

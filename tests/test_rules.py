@@ -718,3 +718,19 @@ def test_forecast_date_of_maintain_is_none():
 def test_forecast_date_too_far_away_is_none():
     # 1e-10 a day: 100 takes 1e12 days, past the last date Python knows
     assert rules.forecast_date([(d(1), 0.0), (d(2), 1e-10)], YEAR) is None
+
+
+@pytest.mark.parametrize(
+    ("start", "since", "on", "quiet"),
+    [
+        (d(1), d(1), d(14), False),  # 13 days since the start
+        (d(1), d(1), d(15), True),  # 14 days: quiet
+        (None, d(1), d(15), True),  # no start date: counted from `since` alone
+        (d(20), d(1), d(19), False),  # not started yet: never quiet
+        (d(1), d(10), d(23), False),  # a check-in on the 10th: 13 days
+        (d(1), d(10), d(24), True),
+    ],
+)
+def test_plan_quiet_after_check_in_days(start, since, on, quiet):
+    assert rules.CHECK_IN_DAYS == 14
+    assert rules.plan_quiet(start, since, on) is quiet

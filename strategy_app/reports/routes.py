@@ -11,8 +11,8 @@ from strategy_app.reports.matrix import matrix as build_matrix
 from strategy_app.reports.paging import paginate_list
 from strategy_app.services import alignment
 from strategy_app.services.clock import today
-from strategy_app.services.my_updates import CHECK_IN_DAYS
 from strategy_app.services.my_updates import my_updates as build_my_updates
+from strategy_app.services.rules import CHECK_IN_DAYS
 
 FINDINGS_SHOWN = 100  # per kind on the whole report; ?kind= pages through one kind
 

@@ -19,17 +19,15 @@ from its start to as_of, both included. An indicator is flagged (kind 7) when at
 period has ended and no actual is dated on or after the start of the second-to-last ended
 period (or of the only one, when just one has ended): an indicator with no milestones is
 flagged once its target date has passed with no actual since its baseline date.
-My updates (services.my_updates) uses the same periods: an indicator is due an actual when a
-period has ended and it has no actual since the start of the current period.
+My updates uses the same periods: an indicator is due an actual when a period has ended
+and it has no actual since the start of the current period. Both tests live in services.rules.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,6 +44,7 @@ from strategy_app.models import (
     StrategyLink,
 )
 from strategy_app.services import metrics
+from strategy_app.services.rules import checkpoints, no_recent_actual
 
 # Above this many ids, a query reads every row and keeps those asked for (as metrics does).
 IN_LIST_LIMIT = 500
@@ -151,42 +150,6 @@ class Report:
     def counts(self) -> dict[str, int]:
         """How many findings of each kind."""
         return {k: len(v) for k, v in self.findings.items()}
-
-
-# --- periods of an indicator --------------------------------------------------------------
-
-
-def checkpoints(baseline: date, target: date, milestones: Iterable[date] = ()) -> list[date]:
-    """Baseline date, milestone dates strictly between (in order), target date."""
-    return [baseline, *sorted({d for d in milestones if baseline < d < target}), target]
-
-
-def ended_periods(points: list[date], as_of: date) -> list[tuple[date, date]]:
-    """The periods (start, end) that ended on or before as_of, oldest first."""
-    return [(s, e) for s, e in pairwise(points) if e <= as_of]
-
-
-def current_period_start(points: list[date], as_of: date) -> date | None:
-    """Start of the period as_of falls in (the last one once past the target); None before."""
-    starts = [s for s in points[:-1] if s <= as_of]
-    return starts[-1] if starts else None
-
-
-def no_recent_actual(points: list[date], last_actual: date | None, as_of: date) -> bool:
-    """No actual in the last two ended periods (or the only one ended): kind 7."""
-    ended = ended_periods(points, as_of)
-    if not ended:
-        return False
-    since = ended[-2][0] if len(ended) >= 2 else ended[-1][0]
-    return last_actual is None or last_actual < since
-
-
-def due_an_actual(points: list[date], last_actual: date | None, as_of: date) -> bool:
-    """A period has ended and no actual is dated since the current period started."""
-    start = current_period_start(points, as_of)
-    if start is None or not ended_periods(points, as_of):
-        return False
-    return last_actual is None or last_actual < start
 
 
 def milestone_dates(indicator_ids: list[int]) -> dict[int, list[date]]:

@@ -2,10 +2,10 @@
 
 - Plans: the live plans they own (a lead: also every plan of their department), still open
   (neither done nor cancelled), that are overdue (rules.plan_overdue) or have had no check-in
-  for CHECK_IN_DAYS days: counted from the last check-in, or, with none, from the plan's start
+  for rules.CHECK_IN_DAYS days: counted from the last check-in, or, with none, from the plan's start
   date (its creation date when it has none); a plan that has not started yet is not quiet.
 - Indicators: the live indicators of those plans (cancelled ones left out, done ones kept)
-  and of the live objectives they own that are due an actual (services.alignment.due_an_actual:
+  and of the live objectives they own that are due an actual (rules.due_an_actual:
   a period has ended and no actual is dated since the current period started).
 - Follow-ups: the NPS detractor follow-ups they own that are not resolved.
 """
@@ -30,21 +30,19 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.services import metrics, rules
-from strategy_app.services.alignment import (
-    IN_LIST_LIMIT,
+from strategy_app.services.alignment import IN_LIST_LIMIT, milestone_dates
+from strategy_app.services.rules import (
     checkpoints,
     current_period_start,
     due_an_actual,
-    milestone_dates,
 )
 
-CHECK_IN_DAYS = 14
 LIMIT = 100  # items listed per kind; the totals count them all
 
 
 @dataclass(frozen=True)
 class PlanItem:
-    """A plan waiting on its owner: overdue, quiet (no check-in for CHECK_IN_DAYS), or both."""
+    """A plan waiting on its owner: overdue, quiet (rules.plan_quiet), or both."""
 
     plan: ActionPlan
     overdue: bool
@@ -139,7 +137,7 @@ def _plan_items(user: User, as_of: date) -> tuple[list[PlanItem], int]:
         overdue = rules.plan_overdue(p.due_date, p.state, as_of)
         since = last.get(p.id) or p.start_date or _as_date(p.created_at)
         days = (as_of - since).days
-        quiet = (p.start_date is None or p.start_date <= as_of) and days >= CHECK_IN_DAYS
+        quiet = rules.plan_quiet(p.start_date, since, as_of)
         if overdue or quiet:
             waiting.append((p.due_date is None, p.due_date, p.id, overdue, quiet, days))
     waiting.sort()

@@ -240,6 +240,56 @@ def plan_counts(plan: PlanFacts) -> bool:
     return not plan.archived and plan.state != "cancelled"
 
 
+# --- when a plan or an indicator waits on someone (DESIGN §7: my updates, alignment) ------
+
+CHECK_IN_DAYS = 14  # a plan with no check-in for this many days is quiet
+
+
+def plan_quiet(start_date: date | None, since: date, d: date) -> bool:
+    """Started (or with no start date) and no check-in for CHECK_IN_DAYS days on d; `since`
+    is the last check-in's date, or the plan's start (or creation) date when it has none."""
+    return (start_date is None or start_date <= d) and (d - since).days >= CHECK_IN_DAYS
+
+
+# Periods of an indicator: its checkpoints are the baseline date, its milestone dates and its
+# target date; a period runs from one checkpoint to the next, and has ended on d when its end
+# date is on or before d. An actual counts for a stretch when it is dated from its start to d.
+
+
+def checkpoints(baseline: date, target: date, milestones: Iterable[date] = ()) -> list[date]:
+    """Baseline date, milestone dates strictly between (in order), target date."""
+    return [baseline, *sorted({m for m in milestones if baseline < m < target}), target]
+
+
+def ended_periods(points: list[date], d: date) -> list[tuple[date, date]]:
+    """The periods (start, end) that ended on or before d, oldest first."""
+    return [(s, e) for s, e in pairwise(points) if e <= d]
+
+
+def current_period_start(points: list[date], d: date) -> date | None:
+    """Start of the period d falls in (the last one once past the target); None before."""
+    starts = [s for s in points[:-1] if s <= d]
+    return starts[-1] if starts else None
+
+
+def no_recent_actual(points: list[date], last_actual: date | None, d: date) -> bool:
+    """No actual in the last two ended periods (or in the only one ended): the alignment
+    report's stale indicator."""
+    ended = ended_periods(points, d)
+    if not ended:
+        return False
+    since = ended[-2][0] if len(ended) >= 2 else ended[-1][0]
+    return last_actual is None or last_actual < since
+
+
+def due_an_actual(points: list[date], last_actual: date | None, d: date) -> bool:
+    """A period has ended and no actual is dated since the current period started."""
+    start = current_period_start(points, d)
+    if start is None or not ended_periods(points, d):
+        return False
+    return last_actual is None or last_actual < start
+
+
 @dataclass(frozen=True)
 class Rollup:
     """An objective's results, execution and status."""
