@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 
-from strategy_app.extensions import db
 from strategy_app.models import CheckIn, Measurement
-
-
-@contextlib.contextmanager
-def counting():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+from tests.queries import counting_queries
 
 
 def build(make, n: int, service=None, dept=None):
@@ -84,11 +68,11 @@ def test_dashboard_queries_do_not_grow_with_the_data(client, login, make, db_ses
     login(user)
     client.get("/")
     db_session.commit()  # each count starts from a fresh transaction
-    with counting() as small:
+    with counting_queries() as small:
         assert client.get("/").status_code == 200
     build(make, 10, service, dept)
     db_session.commit()
-    with counting() as large:
+    with counting_queries() as large:
         assert client.get("/").status_code == 200
     assert len(small) == len(large)
     assert len(large) <= 20

@@ -19,7 +19,6 @@ The data (today is FIXED_TODAY, 2026-06-15):
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import re
@@ -27,7 +26,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from strategy_app.exports import figures, register, writers
@@ -36,6 +34,7 @@ from strategy_app.models import Measurement
 from strategy_app.models.base import utcnow
 from strategy_app.services import exports, metrics, rules
 from strategy_app.services.tokens import create_token
+from tests.queries import counting_queries
 
 TODAY = date(2026, 6, 15)
 PAST = date(2026, 5, 1)
@@ -53,21 +52,6 @@ def _blueprint(app):
     """Register the blueprint when the factory does not (yet)."""
     if "exports" not in app.blueprints:
         register(app)
-
-
-@contextlib.contextmanager
-def counting_queries():
-    """Count the SQL statements run inside the block."""
-    queries: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        queries.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield queries
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

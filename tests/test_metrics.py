@@ -7,7 +7,6 @@ at-risk band is 0.1 × 100 = 10.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,27 +17,13 @@ from strategy_app.models import Indicator, Measurement, Milestone
 from strategy_app.services import metrics, rules
 from strategy_app.services.rules import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
 from tests.conftest import FIXED_TODAY
+from tests.queries import counting_queries
 
 
 def archive(*items) -> None:
     for item in items:
         item.archived_at = datetime.now(UTC)
     db.session.flush()
-
-
-@contextlib.contextmanager
-def counting_queries():
-    """Count the SQL statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 # --- latest_actuals -------------------------------------------------------------------------

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from strategy_app.extensions import db
 from strategy_app.models import CheckIn, Department, FollowUp, NpsResponse, User
@@ -17,24 +15,10 @@ from strategy_app.services import alignment
 from strategy_app.services.my_updates import my_updates
 from strategy_app.services.rules import checkpoints, due_an_actual, no_recent_actual
 from tests.conftest import FIXED_TODAY
+from tests.queries import counting_queries
 
 ROLES = ("executive", "lead", "member", "viewer")
 PAGES = ("/reports/alignment", "/reports/matrix", "/reports/my-updates")
-
-
-@contextlib.contextmanager
-def counting_queries():
-    """Count the SQL statements run inside the block."""
-    queries: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        queries.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield queries
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def html(response) -> str:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 import strategy_app.assets
 import strategy_app.strategymap
-from strategy_app.extensions import db
 from strategy_app.strategymap import pages
+from tests.queries import counting_queries
 
 GREEN, YELLOW, RED, GREY = "#146c43", "#ffc107", "#b02a37", "#adb5bd"
 
@@ -27,20 +25,6 @@ def registered(app):
     ):
         if name not in app.blueprints:
             module.register(app)
-
-
-@contextlib.contextmanager
-def counting():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def sunburst(html: str) -> dict[str, tuple]:
@@ -166,13 +150,13 @@ def test_queries_do_not_grow_with_the_data(client, login, make, cascade, db_sess
     login(make.user("viewer"))
     client.get("/strategy-map/")
     db_session.commit()
-    with counting() as small:
+    with counting_queries() as small:
         assert client.get("/strategy-map/").status_code == 200
     for k in range(10):
         o = make.objective(cascade["service"], title=f"More {k}")
         p = make.plan(o, make.department(), title=f"Plan {k}")
         make.indicator(p, actuals=[(date(2026, 6, 1), 50.0)])
     db_session.commit()
-    with counting() as large:
+    with counting_queries() as large:
         assert client.get("/strategy-map/").status_code == 200
     assert len(small) == len(large) <= 17

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 import strategy_app.assets
 import strategy_app.timeline
-from strategy_app.extensions import db
+from tests.queries import counting_queries
 
 
 @pytest.fixture(autouse=True)
@@ -21,20 +19,6 @@ def registered(app):
     for module, name in ((strategy_app.assets, "assets"), (strategy_app.timeline, "timeline")):
         if name not in app.blueprints:
             module.register(app)
-
-
-@contextlib.contextmanager
-def counting():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def figure_of(html: str) -> dict:
@@ -201,12 +185,12 @@ def test_pages_and_queries_do_not_grow_with_the_data(client, login, make, db_ses
     db_session.commit()
     client.get("/timeline/")
     db_session.commit()
-    with counting() as small:
+    with counting_queries() as small:
         assert client.get("/timeline/").status_code == 200
     for k in range(60):
         make.plan(make.objective(), dept, title=f"More {k}", due_date=date(2026, 8, 1))
     db_session.commit()
-    with counting() as large:
+    with counting_queries() as large:
         html = client.get("/timeline/").get_data(as_text=True)
     assert len(small) == len(large) <= 10
     assert "Plans 1–40 of 63." in html
