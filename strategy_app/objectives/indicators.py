@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from strategy_app import policy
 from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement, Objective
-from strategy_app.objectives import bp
+from strategy_app.objectives import bp, pages
 from strategy_app.objectives.common import (
     ID,
     as_of_date,
@@ -25,7 +25,7 @@ from strategy_app.objectives.indicator_form import (
     indicator_form,
     update_indicator_from,
 )
-from strategy_app.services import cascade, metrics, rules
+from strategy_app.services import cascade, rules
 from strategy_app.services.clock import today
 from strategy_app.services.history import history
 
@@ -111,11 +111,11 @@ def indicator_restore(indicator_id: int):
 
 @bp.route(f"/indicators/<{ID}:indicator_id>")
 def indicator_view(indicator_id: int):
-    """Any indicator: its definition, milestones and each actual beside what was expected."""
+    """Any indicator: its chart and status as of a date, definition, milestones, each actual."""
     indicator = db.get_or_404(Indicator, indicator_id)
     as_of = as_of_date()
     spec = rules.IndicatorSpec.of(indicator)
-    result = metrics.evaluate_indicators([indicator], as_of)[indicator.id]
+    drawn = pages.indicator_chart(indicator, as_of)
     page = db.paginate(
         sa.select(Measurement)
         .where(Measurement.indicator_id == indicator.id)
@@ -131,7 +131,8 @@ def indicator_view(indicator_id: int):
         indicator=indicator,
         plan=plan,
         objective=indicator.objective or plan.objective,
-        result=result,
+        result=drawn.result,
+        charted=drawn,
         as_of=as_of,
         today=today(),
         measurements=page,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Objective, ServiceStrategy, User
+from strategy_app.objectives import pages
 from strategy_app.objectives.forms import TAG_SUGGESTIONS
 from strategy_app.services import metrics, rules
 
@@ -133,6 +135,9 @@ class ObjectiveView:
     plans_by_department: list[tuple[Department, list[ActionPlan]]]
     overdue: set[int] = field(default_factory=set)
     departments: list[Department] = field(default_factory=list)
+    # its own indicators, then those of its live plans (not archived, not cancelled)
+    charted: list[Indicator] = field(default_factory=list)
+    chart: dict[str, Any] = field(default_factory=dict)
 
 
 def load_objective(objective_id: int) -> Objective | None:
@@ -146,14 +151,28 @@ def load_objective(objective_id: int) -> Objective | None:
 
 def objective_view(obj: Objective, as_of: date) -> ObjectiveView:
     """Everything the objective's page shows, in a fixed number of queries."""
-    indicators = list(
+    charted = list(
         db.session.scalars(
             sa.select(Indicator)
-            .where(Indicator.objective_id == obj.id, Indicator.archived_at.is_(None))
-            .order_by(Indicator.id)
+            .outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+            .where(
+                Indicator.archived_at.is_(None),
+                sa.or_(
+                    Indicator.objective_id == obj.id,
+                    sa.and_(
+                        ActionPlan.objective_id == obj.id,
+                        ActionPlan.archived_at.is_(None),
+                        ActionPlan.state != "cancelled",
+                    ),
+                ),
+            )
+            .order_by(Indicator.action_plan_id.is_not(None), Indicator.action_plan_id, Indicator.id)
         )
     )
-    results = metrics.evaluate_indicators(indicators, as_of)
+    indicators = [i for i in charted if i.objective_id == obj.id]
+    metrics.load_milestones(charted)
+    points = pages.actual_points((i.id for i in charted), as_of)
+    results = pages.evaluate(indicators, points, as_of)
     rollup = metrics.objective_rollups([obj], as_of)[obj.id]
     plans = list(
         db.session.scalars(
@@ -183,4 +202,6 @@ def objective_view(obj: Objective, as_of: date) -> ObjectiveView:
         plans_by_department=by_department,
         overdue={p.id for p in plans if rules.plan_overdue(p.due_date, p.state, as_of)},
         departments=departments,
+        charted=charted,
+        chart=pages.grid(charted, points, as_of, "Indicators: expected vs actual"),
     )

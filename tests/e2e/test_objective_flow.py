@@ -50,7 +50,7 @@ def test_executive_adds_an_objective_and_an_indicator_with_milestones(page, sign
     expect(page.get_by_text("Added the objective")).to_be_visible()
     expect(page.get_by_text("moment of truth: ordering").first).to_be_visible()
 
-    page.get_by_role("link", name="Add an indicator").click()
+    page.get_by_role("link", name="Add an indicator", exact=True).click()
     _fill_indicator(page, "First-contact resolution")
     rows = page.locator("[data-milestone-row]")
     expect(rows).to_have_count(3)
@@ -89,7 +89,7 @@ def test_a_wrong_milestone_date_is_shown_beside_it_and_nothing_is_lost(page, sig
     title = f"Deliver in full {uuid.uuid4().hex[:8]}"
     sign_in("ceo@demo.test")
     _new_objective(page, title)
-    page.get_by_role("link", name="Add an indicator").click()
+    page.get_by_role("link", name="Add an indicator", exact=True).click()
     _fill_indicator(page, "Orders delivered in full")
     _milestone(page, 1, "2026-09-01", "75")
     _milestone(page, 2, "2028-01-01", "90")  # after the target date
@@ -128,7 +128,7 @@ def test_add_another_row_works_without_javascript(no_js_page):
     page.get_by_role("button", name="Sign in").click()
     title = f"Know the chains' week {uuid.uuid4().hex[:8]}"
     _new_objective(page, title)
-    page.get_by_role("link", name="Add an indicator").click()
+    page.get_by_role("link", name="Add an indicator", exact=True).click()
     _fill_indicator(page, "Orders planned with the chains")
     for n in (1, 2, 3):
         _milestone(page, n, f"2026-0{n + 2}-01", str(62 + n))
@@ -152,6 +152,6 @@ def test_the_indicator_form_fits_a_phone(page, sign_in):
     expect(page).to_have_url(re.compile(r"/objectives/\d+$"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the objective page scrolls sideways ({width} px)"
-    page.get_by_role("link", name="Add an indicator").click()
+    page.get_by_role("link", name="Add an indicator", exact=True).click()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the indicator form scrolls sideways ({width} px)"
