@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from strategy_app import charts
 from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement
-from strategy_app.objectives import bp
 from strategy_app.services import metrics, rules
 from strategy_app.services.clock import today
 
@@ -128,7 +127,6 @@ def indicator_chart(indicator: Indicator, as_of: date) -> IndicatorChart:
     )
 
 
-@bp.app_template_global()
 def indicator_charts(indicators: Sequence[Indicator], as_of: date) -> dict[str, Any]:
     """Small multiples of some indicators at as_of, for a page that lists them (the plan's):
     one query for their actuals, one for their milestones unless loaded already."""

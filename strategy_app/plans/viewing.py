@@ -14,6 +14,7 @@ from strategy_app import policy
 from strategy_app.extensions import db
 from strategy_app.forms import submit
 from strategy_app.models import ActionPlan, CheckIn, Department, Indicator, PlanDependency
+from strategy_app.objectives.pages import indicator_charts
 from strategy_app.plans import bp
 from strategy_app.plans.common import ID, load_plan
 from strategy_app.plans.forms import DependencyForm, typed
@@ -84,6 +85,7 @@ def _context(plan: ActionPlan, dep_form: DependencyForm | None = None) -> dict[s
         "execution": rules.plan_execution(plan.state, plan.progress_pct),
         "indicators": indicators,
         "results": metrics.evaluate_indicators(indicators, as_of),
+        "indicator_figure": indicator_charts(indicators, as_of) if indicators else None,
         "check_ins": check_ins,
         "check_ins_limited": len(check_ins) == CHECK_INS_SHOWN,
         "blocked_by": blocked_by,
