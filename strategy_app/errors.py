@@ -41,7 +41,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return render_error(exc.code or 500, exc.description or exc.name)
+        body, status = render_error(exc.code or 500, exc.description or exc.name)
+        # Keep the exception's own headers (Allow on a 405, Retry-After), not its HTML type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):

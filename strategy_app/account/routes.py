@@ -66,6 +66,9 @@ def password():
 def create_token():
     """Make a personal API token and show it once."""
     form = _token_form()
+    if request.form.get("scope") == "write":
+        # Refused (403, recorded), not "not a valid choice" in a form shown again (DESIGN §4).
+        policy.require(current_user, policy.API_WRITE)
     if form.validate_on_submit():
         scope = form.scope.data
         policy.require(current_user, policy.API_WRITE if scope == "write" else policy.API_READ)
@@ -75,7 +78,7 @@ def create_token():
     return render_template("account/index.html", tokens=_tokens(), form=form, now=utcnow()), 422
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/tokens/<int(min=1, max=2147483647):token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
     """Revoke one of my tokens (it stops working at once)."""
