@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
         departments,
         exports,
         main,
+        meetings,
         objectives,
         plans,
         reports,
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     assets.register(app)
     timeline.register(app)
     strategymap.register(app)
+    meetings.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -22,7 +22,8 @@ FOLLOW_UP = "follow_up"  # a detractor follow-up (obj: follow-up, or None to cre
 ADMIN = "admin"  # users, departments, restoring archived items
 API_READ = "api_read"  # holding a read-scope API token
 API_WRITE = "api_write"  # holding a write-scope API token
-ACTIONS = (STRATEGY, PLAN, PROGRESS, MEASURE, HEALTH, FOLLOW_UP, ADMIN, API_READ, API_WRITE)
+REVIEW = "review"  # record a review meeting (a decision made a plan also needs PLAN)
+ACTIONS = (STRATEGY, PLAN, PROGRESS, MEASURE, HEALTH, FOLLOW_UP, ADMIN, API_READ, API_WRITE, REVIEW)
 
 
 def _department_id(obj: Any) -> int | None:
@@ -67,7 +68,7 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
             return _can_progress(user, obj.action_plan)
         objective = obj.objective if isinstance(obj, Indicator) else obj
         return isinstance(objective, Objective) and objective.owner_id == user.id
-    if action == HEALTH:
+    if action in (HEALTH, REVIEW):
         return role == "lead"
     if action == FOLLOW_UP:
         if role == "lead":

@@ -263,6 +263,7 @@ class _Builder:
                 state=row.state,
                 progress_pct=row.pct,
                 budget=None if row.budget is None else Decimal(row.budget),
+                created_at=self.at(160),  # set up with the strategy, before the last review
             )
         self.add(*self.plans.values())
         self.add(

@@ -1,0 +1,173 @@
+"""GET /meeting (the slide deck) and the reviews: list, record, view, archive."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from strategy_app import charts, policy
+from strategy_app.extensions import db, login_manager
+from strategy_app.forms import submit
+from strategy_app.main.routes import as_of_date
+from strategy_app.meetings import bp, pages
+from strategy_app.meetings.forms import (
+    ReviewForm,
+    add_row_requested,
+    ensure_blank_row,
+    fill_choices,
+    review_data,
+    review_form,
+)
+from strategy_app.models import ActionPlan, Review, ReviewDecision
+from strategy_app.schemas.common import MAX_DATE, MIN_DATE
+from strategy_app.schemas.reviews import ReviewIn
+from strategy_app.services import cascade, reviews
+from strategy_app.services.audit import set_actor
+from strategy_app.services.clock import today
+
+MAX_ID = 2**31 - 1
+ID = f"int(min=1, max={MAX_ID})"  # ids beyond the column's range are simply not found
+PER_PAGE = 25
+MAX_PAGE = 1_000_000
+
+
+@bp.before_request
+def signed_in_only():
+    """Every meeting page needs a signed-in user, who is the actor of what the request writes."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    set_actor(db.session, current_user.id)
+    return None
+
+
+def _as_of() -> date:
+    """The ?as_of= date (400 when malformed or out of range), or today."""
+    as_of = as_of_date()
+    if not MIN_DATE <= as_of <= MAX_DATE:
+        abort(400, description="as_of must be a date between 1900 and 2200.")
+    return as_of
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, description="page must be a whole number from 1.")
+    return int(raw)
+
+
+@bp.route("")
+def deck():
+    """The slide deck: overview, scorecards, trouble, overdue, changes, each department."""
+    deck = pages.build(_as_of())
+    return render_template(
+        "meetings/deck.html",
+        deck=deck,
+        today=today(),
+        fmt_number=charts.fmt_number,
+        state_change=reviews.state_change,
+    )
+
+
+@bp.route("/reviews")
+def review_list():
+    """The reviews recorded (?archived=1 the archived ones), newest first, with how many
+    decisions and plans each made."""
+    archived = request.args.get("archived") == "1"
+    page = db.paginate(
+        sa.select(Review)
+        .where(Review.archived_at.is_not(None) if archived else Review.archived_at.is_(None))
+        .order_by(Review.date.desc(), Review.id.desc()),
+        page=_page_number(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    counts = {}
+    if page.items:
+        counts = {
+            r.review_id: r
+            for r in db.session.execute(
+                sa.select(
+                    ReviewDecision.review_id,
+                    sa.func.count(ReviewDecision.id).label("decisions"),
+                    sa.func.count(ReviewDecision.action_plan_id).label("plans"),
+                )
+                .where(ReviewDecision.review_id.in_([r.id for r in page.items]))
+                .group_by(ReviewDecision.review_id)
+            )
+        }
+    return render_template("meetings/reviews.html", page=page, counts=counts, archived=archived)
+
+
+def _render_form(form: ReviewForm, status: int = 200, invalid: bool = False):
+    return render_template("meetings/review_form.html", form=form, invalid=invalid), status
+
+
+@bp.route("/reviews/new", methods=["GET", "POST"])
+def review_new():
+    """Record a review: executives and leads; a decision made a plan needs PLAN on its
+    department (services.reviews checks it, through cascade.create_plan)."""
+    policy.require(current_user, policy.REVIEW)
+    form = review_form()
+    fill_choices(form)
+    if request.method != "POST":
+        return _render_form(form)
+    if add_row_requested(form):
+        return _render_form(form)
+    review = submit(
+        form,
+        ReviewIn,
+        lambda data: reviews.record_review(current_user, data),
+        review_data(form),
+    )
+    if review is None:
+        ensure_blank_row(form)
+        return _render_form(form, 422, invalid=True)
+    plans = sum(d.action_plan_id is not None for d in review.decisions)
+    made = f"; {plans} decision{'s' if plans != 1 else ''} became a plan" if plans else ""
+    flash(f"Review of {review.date.isoformat()} recorded{made}.", "success")
+    return redirect(url_for("meetings.review_view", id=review.id))
+
+
+def _load(review_id: int) -> Review:
+    review = db.session.get(
+        Review,
+        review_id,
+        options=[
+            selectinload(Review.decisions)
+            .joinedload(ReviewDecision.action_plan)
+            .joinedload(ActionPlan.department)
+        ],
+    )
+    if review is None:
+        abort(404, description="There is no such review.")
+    return review
+
+
+@bp.route(f"/reviews/<{ID}:id>")
+def review_view(id: int):
+    """One review: date, attendees, notes, decisions and the plans made of them."""
+    return render_template("meetings/review.html", review=_load(id))
+
+
+@bp.post(f"/reviews/<{ID}:id>/archive")
+def review_archive(id: int):
+    """Archive a review (recorded by mistake): "changes since" then starts from the one before."""
+    review = _load(id)
+    reviews.archive_review(current_user, review)
+    db.session.commit()
+    flash(f"Review of {review.date.isoformat()} archived.", "success")
+    return redirect(url_for("meetings.review_list"))
+
+
+@bp.post(f"/reviews/<{ID}:id>/restore")
+def review_restore(id: int):
+    """Bring an archived review back (executives)."""
+    review = _load(id)
+    cascade.restore(current_user, review)
+    db.session.commit()
+    flash(f"Review of {review.date.isoformat()} restored.", "success")
+    return redirect(url_for("meetings.review_view", id=review.id))
