@@ -14,6 +14,7 @@ from strategy_app.auth.routes import safe_next
 from strategy_app.extensions import db
 from strategy_app.models import ApiToken
 from strategy_app.models.base import utcnow
+from strategy_app.schemas.common import ID_URL
 from strategy_app.security import start_session
 from strategy_app.services import tokens, users
 
@@ -78,7 +79,7 @@ def create_token():
     return render_template("account/index.html", tokens=_tokens(), form=form, now=utcnow()), 422
 
 
-@bp.route("/tokens/<int(min=1, max=2147483647):token_id>/revoke", methods=["POST"])
+@bp.route(f"/tokens/<{ID_URL}:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
     """Revoke one of my tokens (it stops working at once)."""

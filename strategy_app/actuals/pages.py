@@ -25,10 +25,11 @@ from strategy_app.models import (
     Measurement,
     User,
 )
+from strategy_app.schemas.common import ID_URL
 from strategy_app.services import measurements, metrics, variance
 from strategy_app.services.history import Change, Entry
 
-ID = "int(min=1, max=2147483647)"  # ids beyond the column's range are simply not found
+ID = ID_URL  # ids beyond the column's range are simply not found
 RECENT_ACTUALS = 10
 RECENT_CHECK_INS = 3
 HISTORY_EVENTS = 30

@@ -26,6 +26,7 @@ from strategy_app.admin.forms import (
 from strategy_app.extensions import db, login_manager
 from strategy_app.models import AuditEvent, Department, User
 from strategy_app.models.base import utcnow
+from strategy_app.schemas.common import ID_URL
 from strategy_app.services import admin
 from strategy_app.services.audit import SECRET_FIELDS, set_actor
 from strategy_app.services.users import UserError
@@ -48,7 +49,7 @@ KNOWN_ACTIONS = (
 )
 # Never shown, whatever an older event holds (the flush hook masks these already).
 HIDDEN_FIELDS = SECRET_FIELDS | {"session_token", "password", "token"}
-ID = "int(min=1, max=2147483647)"  # ids beyond the column's range are simply not found
+ID = ID_URL  # ids beyond the column's range are simply not found
 
 
 @bp.before_request

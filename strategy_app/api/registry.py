@@ -13,10 +13,9 @@ from flask import Blueprint, request
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from strategy_app.schemas.common import parse
+from strategy_app.schemas.common import MAX_ID, parse
 from strategy_app.services.errors import NotFound, ServiceError
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
 COMMON_ERRORS = (400, 401, 403, 404, 413, 422, 429)
 ERROR_TEXT = {
     400: "Malformed request (for example broken JSON)",

@@ -23,14 +23,13 @@ from strategy_app.meetings.forms import (
     review_form,
 )
 from strategy_app.models import ActionPlan, Review, ReviewDecision
-from strategy_app.schemas.common import MAX_DATE, MIN_DATE
+from strategy_app.schemas.common import ID_URL, MAX_DATE, MIN_DATE
 from strategy_app.schemas.reviews import ReviewIn
 from strategy_app.services import cascade, reviews
 from strategy_app.services.audit import set_actor
 from strategy_app.services.clock import today
 
-MAX_ID = 2**31 - 1
-ID = f"int(min=1, max={MAX_ID})"  # ids beyond the column's range are simply not found
+ID = ID_URL  # ids beyond the column's range are simply not found
 PER_PAGE = 25
 MAX_PAGE = 1_000_000
 

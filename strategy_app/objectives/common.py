@@ -10,9 +10,10 @@ from strategy_app.extensions import db, login_manager
 from strategy_app.main.routes import as_of_date  # noqa: F401  (one reading of ?as_of=)
 from strategy_app.models import Indicator
 from strategy_app.objectives import bp
+from strategy_app.schemas.common import ID_URL, MAX_ID
 from strategy_app.services.audit import set_actor
 
-ID = "int(min=1, max=2147483647)"  # ids beyond the column's range are simply not found
+ID = ID_URL  # ids beyond the column's range are simply not found
 MAX_PAGE = 1_000_000
 
 
@@ -39,7 +40,7 @@ def id_arg(name: str) -> int | None:
     if not raw.isdigit() or len(raw) > 10:
         return None
     value = int(raw)
-    return value if 1 <= value <= 2**31 - 1 else None
+    return value if 1 <= value <= MAX_ID else None
 
 
 def has_endpoint(endpoint: str) -> bool:

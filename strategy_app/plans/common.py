@@ -14,10 +14,10 @@ from strategy_app import policy
 from strategy_app.extensions import db, login_manager
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy, User
 from strategy_app.plans import bp
+from strategy_app.schemas.common import ID_URL, MAX_ID
 from strategy_app.services.audit import set_actor
 
-MAX_ID = 2**31 - 1
-ID = f"int(min=1, max={MAX_ID})"  # ids beyond the column's range are simply not found
+ID = ID_URL
 NONE_CHOICE = SelectChoice("", "— none —")
 
 

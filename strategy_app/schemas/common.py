@@ -12,6 +12,10 @@ from strategy_app.services.errors import ValidationFailed
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2200, 12, 31)
 MAX_ABS_VALUE = 1e15
 MAX_TEXT = 10_000
+# Ids are 32-bit integers in every database we run on: a larger number names nothing (and
+# PostgreSQL refuses to compare it), so it is "not found", never a 500.
+MAX_ID = 2**31 - 1
+ID_URL = f"int(min=1, max={MAX_ID})"  # the URL converter of an id: beyond it, a 404
 
 
 def _no_nul(value: str) -> str:
@@ -33,7 +37,7 @@ Short = Annotated[str, Field(max_length=40), AfterValidator(_no_nul)]
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
 Tag = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_no_nul)]
 Day = Annotated[date, AfterValidator(_sane_date)]
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 

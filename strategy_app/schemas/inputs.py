@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from strategy_app.schemas.common import (
+    MAX_ID,
     Day,
     Id,
     Input,
@@ -151,7 +152,7 @@ class PlanIn(Input):
 class PlanPatch(Input):
     """Changes to a plan; `version` is the one read (a stale one is refused with 409)."""
 
-    version: int = Field(ge=1, le=2**31 - 1)
+    version: int = Field(ge=1, le=MAX_ID)
     objective_id: Id | None = None
     department_id: Id | None = None
     title: Title | None = None

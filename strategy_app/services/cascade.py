@@ -29,6 +29,7 @@ from strategy_app.models import (
 )
 from strategy_app.models.base import utcnow
 from strategy_app.schemas import inputs
+from strategy_app.schemas.common import MAX_ID
 from strategy_app.services import rules
 from strategy_app.services.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 
@@ -39,9 +40,6 @@ def check(actor: User | None, action: str, obj: Any = None) -> None:
     """Raise PermissionDenied unless the policy allows actor to do action on obj."""
     if not policy.can(actor, action, obj):
         raise PermissionDenied(action, obj)
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers; a larger one cannot exist (and PostgreSQL refuses it)
 
 
 def _get(model: type[T], ident: int | None) -> T | None:

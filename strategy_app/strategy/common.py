@@ -15,12 +15,12 @@ from wtforms import SelectChoice
 from strategy_app import forms, policy
 from strategy_app.extensions import db
 from strategy_app.models import User
-from strategy_app.schemas.common import parse
+from strategy_app.schemas.common import ID_URL, parse
 from strategy_app.services.errors import ValidationFailed
 from strategy_app.strategy.forms import NONE_CHOICE
 
 T = TypeVar("T")
-ID = "int(min=1, max=2147483647)"  # ids beyond the column's range are simply not found
+ID = ID_URL  # ids beyond the column's range are simply not found
 
 
 def require(action: str = policy.STRATEGY) -> None:
