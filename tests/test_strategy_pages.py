@@ -18,6 +18,7 @@ from strategy_app.models import (
 )
 from strategy_app.services import strategy_admin
 from strategy_app.services.errors import PermissionDenied, ValidationFailed
+from strategy_app.strategy.routes import PLANS_SHOWN
 from tests import factories
 
 XSS = "<script>alert(1)</script>"
@@ -275,6 +276,29 @@ def test_cascade_shows_vision_strategies_links_objectives_and_plans(
     assert "Post only" in archived
     assert "Old idea" not in page[: page.index('id="archived"')]
     assert f"/strategy/company/{cascade_data['old'].id}/restore" in archived
+
+
+def test_cascade_lists_a_few_plans_per_department_and_links_to_the_rest(
+    ceo, make, db_session, people, cascade_data
+):
+    sales = people["lead"].department
+    objective = make.objective(cascade_data["service"], title="Many plans")
+    late = [
+        make.plan(objective, sales, title=f"Plan {n:02d}", due_date=date(2026, 1, n + 1))
+        for n in range(PLANS_SHOWN + 3)
+    ]
+    late[-1].state = "done"  # the last is done: not overdue
+    db_session.commit()
+    page = html(ceo.get("/strategy/"))
+    block = page[page.index(f'data-objective="{objective.id}"') :]
+    block = block[: block.index("</ul>\n          </li>")]
+    assert block.count("data-plan=") == PLANS_SHOWN
+    assert "and 3 more" in block
+    assert "2 overdue" in block  # of the three not listed, two are overdue
+    link = f"/plans/?objective={objective.id}&amp;department={sales.slug}"
+    assert link in block
+    listed = html(ceo.get(link.replace("&amp;", "&")))
+    assert all(p.title in listed for p in late)
 
 
 def _flags(page: str, service_id: int) -> set[str]:

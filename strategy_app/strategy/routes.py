@@ -25,11 +25,21 @@ def signed_in_only():
     return None
 
 
+# Plans listed per department under each objective; the rest are a link to the plans list.
+PLANS_SHOWN = 5
+
+
 @bp.route("/")
 def cascade():
     """Vision → company strategies → service strategies and their fit → objectives → plans."""
     page = cascade_page.build(as_of_date(), with_archived=policy.can(current_user, policy.ADMIN))
-    return render_template("strategy/cascade.html", page=page, view=page.view, today=today())
+    return render_template(
+        "strategy/cascade.html",
+        page=page,
+        view=page.view,
+        today=today(),
+        plans_shown=PLANS_SHOWN,
+    )
 
 
 @bp.route("/organization", methods=["GET", "POST"])
