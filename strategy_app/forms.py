@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from flask_wtf import FlaskForm
 from pydantic import BaseModel
 from wtforms import Field
+from wtforms.validators import ValidationError
 
 from strategy_app.extensions import db
 from strategy_app.schemas.common import parse
@@ -20,6 +21,13 @@ from strategy_app.services.errors import ValidationFailed
 
 T = TypeVar("T")
 NOT_DATA = frozenset({"csrf_token", "submit"})
+
+
+def no_nul(form: FlaskForm, field: Field) -> None:
+    """A WTForms validator: refuse NUL characters (PostgreSQL can neither store nor compare
+    text holding them, so they would end in a 500 there)."""
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise ValidationError("Must not contain NUL characters.")
 
 
 def form_data(form: FlaskForm, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
+from strategy_app.forms import no_nul
 from strategy_app.services.tokens import DEFAULT_DAYS, MAX_DAYS
 from strategy_app.services.users import MAX_PASSWORD, password_problems
 
@@ -45,7 +46,7 @@ class TokenForm(FlaskForm):
 
     name = StringField(
         "Name",
-        validators=[DataRequired(), Length(max=120)],
+        validators=[DataRequired(), Length(max=120), no_nul],
         description="What uses it, e.g. “CRM nightly import”.",
     )
     scope = SelectField(

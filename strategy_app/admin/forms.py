@@ -15,7 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from strategy_app.forms import no_nul
 from strategy_app.models import ROLES
+from strategy_app.schemas.common import MAX_ID  # a larger number names nothing (and overflows)
 from strategy_app.services.admin import (
     COLOUR_RE,
     MAX_NAME,
@@ -33,7 +35,10 @@ def int_or_none(value) -> int | None:
     """Coerce a select's value: "" (or nothing) is None, anything else an integer id."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError("not an id")  # WTForms: "Invalid Choice: could not coerce"
+    return number
 
 
 def _strip(value):
@@ -41,7 +46,9 @@ def _strip(value):
 
 
 class _UserFields(FlaskForm):
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=MAX_NAME)])
+    name = StringField(
+        "Name", filters=[_strip], validators=[DataRequired(), Length(max=MAX_NAME), no_nul]
+    )
     role = SelectField("Role", choices=ROLE_CHOICES, default="member")
     department = SelectField(
         "Department",
@@ -57,7 +64,9 @@ class _UserFields(FlaskForm):
 class NewUserForm(_UserFields):
     """A new user; a temporary password is made for them."""
 
-    email = EmailField("Email", filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        "Email", filters=[_strip], validators=[DataRequired(), Length(max=254), no_nul]
+    )
 
     def validate_email(self, field):
         local, _, domain = (field.data or "").partition("@")
@@ -72,7 +81,9 @@ class EditUserForm(_UserFields):
 class DepartmentForm(FlaskForm):
     """A department: name, slug, its part in customer service, lead, colour, position."""
 
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=MAX_NAME)])
+    name = StringField(
+        "Name", filters=[_strip], validators=[DataRequired(), Length(max=MAX_NAME), no_nul]
+    )
     slug = StringField(
         "Slug",
         filters=[_strip],
@@ -82,7 +93,7 @@ class DepartmentForm(FlaskForm):
     service_role = TextAreaField(
         "Part in customer service",
         filters=[_strip],
-        validators=[Length(max=10_000)],
+        validators=[Length(max=10_000), no_nul],
         description="What this department does for the customer (a paragraph).",
     )
     lead = SelectField(
@@ -137,8 +148,8 @@ class AuditFilterForm(_FilterForm):
     """Filters of the audit log."""
 
     user = SelectField("User", coerce=int_or_none)
-    action = StringField("Action", filters=[_strip], validators=[Length(max=40)])
-    entity_type = StringField("Entity type", filters=[_strip], validators=[Length(max=60)])
+    action = StringField("Action", filters=[_strip], validators=[Length(max=40), no_nul])
+    entity_type = StringField("Entity type", filters=[_strip], validators=[Length(max=60), no_nul])
     date_from = DateField("From (UTC)", validators=[Optional()])
     date_to = DateField("To (UTC)", validators=[Optional()])
 

@@ -10,6 +10,7 @@ from flask_login import login_required
 
 from strategy_app.extensions import db
 from strategy_app.main import bp
+from strategy_app.schemas.common import MAX_DATE, MIN_DATE
 from strategy_app.services import dashboard as dashboard_service
 from strategy_app.services.clock import today
 
@@ -29,7 +30,10 @@ def as_of_date() -> date:
 @login_required
 def dashboard():
     """Status at a glance: objectives by status, what needs attention, departments."""
-    view = dashboard_service.build(as_of_date())
+    as_of = as_of_date()
+    if not MIN_DATE <= as_of <= MAX_DATE:  # far dates overflow the dashboard's date arithmetic
+        abort(400, description=f"as_of must be between {MIN_DATE} and {MAX_DATE}.")
+    view = dashboard_service.build(as_of)
     return render_template("main/dashboard.html", view=view, today=today())
 
 

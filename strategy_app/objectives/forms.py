@@ -8,7 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from strategy_app.forms import no_nul
 from strategy_app.models import Objective
+from strategy_app.schemas.common import MAX_ID
 from strategy_app.services.rules import STATUSES
 
 # Offered in the tag input's suggestions, besides the tags already in use.
@@ -106,10 +108,10 @@ def changed(data: dict[str, Any], obj: Any) -> dict[str, Any]:
     return {key: value for key, value in data.items() if getattr(obj, key) != value}
 
 
-def no_nul(form, field) -> None:
-    """Refuse NUL characters (PostgreSQL cannot compare text holding them)."""
-    if "\x00" in (field.data or ""):
-        raise ValidationError("Must not contain NUL characters.")
+def id_in_range(form, field) -> None:
+    """Refuse an id beyond the id columns' range: it names nothing (and overflows a query)."""
+    if field.data is not None and not 1 <= field.data <= MAX_ID:
+        raise ValidationError("Choose one of the listed values.")
 
 
 class ObjectiveFilterForm(FlaskForm):
@@ -118,8 +120,12 @@ class ObjectiveFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    service_strategy = SelectField("Service strategy", coerce=int_or_none, validate_choice=False)
-    owner = SelectField("Owner", coerce=int_or_none, validate_choice=False)
+    service_strategy = SelectField(
+        "Service strategy", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
+    )
+    owner = SelectField(
+        "Owner", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
+    )
     status = SelectField(
         "Status",
         choices=[
