@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import html as htmllib
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from strategy_app.models import (
 )
 from strategy_app.models.base import utcnow
 from strategy_app.objectives.indicator_form import compact_rows
+from strategy_app.objectives.indicators import MEASUREMENTS_PER_PAGE
 from tests import factories
 
 XSS = "<script>alert(1)</script>"
@@ -1020,6 +1021,25 @@ def test_indicator_page_shows_expected_beside_each_actual(as_executive, make, db
     status = re.search(r'id="indicator-status">(.*?)</dd>', page, re.S).group(1)
     assert "At risk" in status  # 50 against 56.42 expected, within the band of 10
     assert "History" in page
+
+
+def test_indicator_page_pages_through_a_long_history(as_executive, db_session, world):
+    """More actuals than a page holds: the pager's links keep the indicator in their path."""
+    ind = db_session.get(Indicator, world["indicator"])
+    start = date(2025, 1, 1)
+    db_session.add_all(
+        Measurement(indicator=ind, date=start + timedelta(days=n), value=float(n))
+        for n in range(MEASUREMENTS_PER_PAGE + 10)
+    )
+    db_session.commit()
+    path = f"/objectives/indicators/{ind.id}"
+    page = html(as_executive.get(path))
+    assert f'href="{path}?page=2"' in page
+    second = as_executive.get(f"{path}?page=2")
+    assert second.status_code == 200
+    rows = re.findall(r"<tr>", html(second).split('id="actuals"')[1].split("</table>")[0])
+    assert len(rows) == 12  # the 10 left over and the two actuals of the world
+    assert as_executive.get(f"{path}?page=0").status_code in (400, 404)
 
 
 def test_indicator_page_of_a_plan_indicator(client, world):
