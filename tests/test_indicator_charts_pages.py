@@ -12,19 +12,18 @@ expected value is 40 × 59/90 = 26.22 and 25 falls 1.22 short (≤ 10): at risk.
 
 from __future__ import annotations
 
-import contextlib
 import html as htmllib
 import json
 import re
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Objective
 from strategy_app.models.base import utcnow
 from tests import factories
+from tests.queries import counting_queries
 
 GREEN, YELLOW, RED, GREY = "#146c43", "#ffc107", "#b02a37", "#adb5bd"
 ACTUALS = [
@@ -297,21 +296,6 @@ def test_plan_page_charts_each_of_its_indicators(reader, data, make):
 
 
 # --- bounded queries ------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def counting_queries():
-    """The SQL statements sent inside the block."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def queries(client, path: str) -> list[str]:

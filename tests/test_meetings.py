@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from datetime import UTC, date, datetime
@@ -22,26 +21,13 @@ from strategy_app.models import (
 )
 from strategy_app.services import reviews
 from tests import factories
+from tests.queries import counting_queries
 
 TODAY = date(2026, 6, 15)  # conftest.FIXED_TODAY
 
 
 def html(response) -> str:
     return response.get_data(as_text=True)
-
-
-@contextlib.contextmanager
-def counting():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def at(d: date, hour: int = 10) -> datetime:
@@ -231,7 +217,7 @@ def test_deck_queries_do_not_grow_with_the_data(world, make, db_session, sign_in
     client = sign_in(world.viewer)
     client.get("/meeting")
     db_session.commit()
-    with counting() as small:
+    with counting_queries() as small:
         assert client.get("/meeting").status_code == 200
     for k in range(3):
         dept = make.department(f"extra-{k}", name=f"Extra {k}")
@@ -252,7 +238,7 @@ def test_deck_queries_do_not_grow_with_the_data(world, make, db_session, sign_in
     db_session.commit()
     db_session.execute(sa.update(AuditEvent).values(created_at=at(date(2026, 6, 8))))
     db_session.commit()
-    with counting() as large:
+    with counting_queries() as large:
         page = client.get("/meeting")
     assert page.status_code == 200
     assert 'data-change="state_changes">12<' in html(page)
@@ -646,13 +632,13 @@ def test_review_list_queries_do_not_grow(world, sign_in, db_session):
     db_session.commit()
     client.get("/meeting/reviews")
     db_session.commit()  # each count starts from a fresh transaction
-    with counting() as small:
+    with counting_queries() as small:
         assert client.get("/meeting/reviews").status_code == 200
     for k in range(20):
         decisions = [ReviewDecision(text=f"d{k}.{n}", action_plan=world.late) for n in range(3)]
         db_session.add(Review(date=date(2026, 2, 1 + k), decisions=decisions))
     db_session.commit()
-    with counting() as large:
+    with counting_queries() as large:
         page = html(client.get("/meeting/reviews"))
     assert len(small) == len(large)
     assert page.count("data-review=") == 21

@@ -6,7 +6,6 @@ value is 45.33 and the at-risk band 10 (see tests/test_metrics.py).
 
 from __future__ import annotations
 
-import contextlib
 import html as htmllib
 import re
 from datetime import date, timedelta
@@ -28,6 +27,7 @@ from strategy_app.models.base import utcnow
 from strategy_app.objectives.indicator_form import compact_rows
 from strategy_app.objectives.indicators import MEASUREMENTS_PER_PAGE
 from tests import factories
+from tests.queries import counting_queries
 
 XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -76,21 +76,6 @@ def input_value(page: str, name: str) -> str | None:
         return None
     value = re.search(r'value="([^"]*)"', match.group(0))
     return htmllib.unescape(value.group(1)) if value else ""
-
-
-@contextlib.contextmanager
-def counting_queries():
-    """Count the SQL statements sent inside the block."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
