@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
-from strategy_app.extensions import db
+from strategy_app.extensions import db, login_manager
 from strategy_app.services.audit import set_actor
 
 CSP = "; ".join(
@@ -47,6 +47,14 @@ def _session_expired(app: Flask) -> bool:
     absolute = timedelta(hours=app.config["SESSION_MAX_HOURS"]).total_seconds()
     started, seen = session.get("iat", 0), session.get("seen", 0)
     return now - seen > idle or now - started > absolute
+
+
+def signed_in_only():
+    """A blueprint's before_request hook: every page of it needs a signed-in user (the actor of
+    what the request writes is set for every signed-in request by register() below)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
 
 
 def register(app: Flask) -> None:

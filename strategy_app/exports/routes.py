@@ -6,12 +6,11 @@ import io
 from datetime import date
 
 from flask import Response, render_template, request, stream_with_context
-from flask_login import current_user
 
 from strategy_app.exports import bp, figures, writers
 from strategy_app.exports import report as report_page
-from strategy_app.extensions import login_manager
 from strategy_app.main.routes import as_of_date
+from strategy_app.security import signed_in_only
 from strategy_app.services import exports
 from strategy_app.services.clock import today
 
@@ -19,12 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = "any(plans, indicators, actuals)"
 
 
-@bp.before_request
-def signed_in_only():
-    """Everyone signed in may read every export; nobody else."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+bp.before_request(signed_in_only)
 
 
 def _archived() -> bool:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from strategy_app import charts, policy
-from strategy_app.extensions import db, login_manager
+from strategy_app.extensions import db
 from strategy_app.forms import submit
 from strategy_app.main.routes import as_of_date
 from strategy_app.meetings import bp, pages
@@ -25,8 +25,8 @@ from strategy_app.meetings.forms import (
 from strategy_app.models import ActionPlan, Review, ReviewDecision
 from strategy_app.schemas.common import ID_URL, MAX_DATE, MIN_DATE
 from strategy_app.schemas.reviews import ReviewIn
+from strategy_app.security import signed_in_only
 from strategy_app.services import cascade, reviews
-from strategy_app.services.audit import set_actor
 from strategy_app.services.clock import today
 
 ID = ID_URL  # ids beyond the column's range are simply not found
@@ -34,13 +34,7 @@ PER_PAGE = 25
 MAX_PAGE = 1_000_000
 
 
-@bp.before_request
-def signed_in_only():
-    """Every meeting page needs a signed-in user, who is the actor of what the request writes."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    set_actor(db.session, current_user.id)
-    return None
+bp.before_request(signed_in_only)
 
 
 def _as_of() -> date:

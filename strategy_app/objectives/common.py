@@ -6,24 +6,17 @@ from flask import abort, current_app, request, url_for
 from flask_login import current_user
 
 from strategy_app import policy
-from strategy_app.extensions import db, login_manager
 from strategy_app.main.routes import as_of_date  # noqa: F401  (one reading of ?as_of=)
 from strategy_app.models import Indicator
 from strategy_app.objectives import bp
 from strategy_app.schemas.common import ID_URL, MAX_ID
-from strategy_app.services.audit import set_actor
+from strategy_app.security import signed_in_only
 
 ID = ID_URL  # ids beyond the column's range are simply not found
 MAX_PAGE = 1_000_000
 
 
-@bp.before_request
-def signed_in_only():
-    """Every page needs a signed-in user, whose changes the audit log records."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    set_actor(db.session, current_user.id)
-    return None
+bp.before_request(signed_in_only)
 
 
 def page_number() -> int:

@@ -11,23 +11,17 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from strategy_app import policy
-from strategy_app.extensions import db, login_manager
+from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy, User
 from strategy_app.plans import bp
 from strategy_app.schemas.common import ID_URL, MAX_ID
-from strategy_app.services.audit import set_actor
+from strategy_app.security import signed_in_only
 
 ID = ID_URL
 NONE_CHOICE = SelectChoice("", "— none —")
 
 
-@bp.before_request
-def signed_in_only():
-    """Every plan page needs a signed-in user, who is the actor of what the request writes."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    set_actor(db.session, current_user.id)
-    return None
+bp.before_request(signed_in_only)
 
 
 def int_arg(name: str) -> int | None:

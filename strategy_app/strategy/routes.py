@@ -6,23 +6,15 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from strategy_app import forms, policy
-from strategy_app.extensions import db, login_manager
 from strategy_app.main.routes import as_of_date
+from strategy_app.security import signed_in_only
 from strategy_app.services import history, strategy_admin
-from strategy_app.services.audit import set_actor
 from strategy_app.services.clock import today
 from strategy_app.strategy import bp, cascade_page
 from strategy_app.strategy.common import render_form, require
 from strategy_app.strategy.forms import OrganizationForm
 
-
-@bp.before_request
-def signed_in_only():
-    """Every page here needs a signed-in user, whose changes the audit log names."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    set_actor(db.session, current_user.id)
-    return None
+bp.before_request(signed_in_only)
 
 
 # Plans listed per department under each objective; the rest are a link to the plans list.
