@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
+from strategy_app.services import data_version
 
 
 @contextlib.contextmanager
@@ -23,3 +24,19 @@ def counting_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def page_query_counts(client, url: str) -> tuple[int, int]:
+    """The queries of a GET of url with the app's computed figures forgotten (cold), and of
+    the same GET again (warm: nothing changed, so cached figures are reused). Both must
+    answer 200. Needs the test's app context; its transaction is committed first."""
+    counts = []
+    for _ in ("cold", "warm"):
+        db.session.commit()  # each count starts from a fresh transaction
+        if not counts:
+            data_version.cache().clear()
+        with counting_queries() as statements:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        counts.append(len(statements))
+    return counts[0], counts[1]

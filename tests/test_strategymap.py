@@ -11,7 +11,7 @@ import pytest
 import strategy_app.assets
 import strategy_app.strategymap
 from strategy_app.strategymap import pages
-from tests.queries import counting_queries
+from tests.queries import page_query_counts
 
 GREEN, YELLOW, RED, GREY = "#146c43", "#ffc107", "#b02a37", "#adb5bd"
 
@@ -149,14 +149,12 @@ def test_names_are_escaped(client, login, make, db_session):
 def test_queries_do_not_grow_with_the_data(client, login, make, cascade, db_session):
     login(make.user("viewer"))
     client.get("/strategy-map/")
-    db_session.commit()
-    with counting_queries() as small:
-        assert client.get("/strategy-map/").status_code == 200
+    small = page_query_counts(client, "/strategy-map/")
     for k in range(10):
         o = make.objective(cascade["service"], title=f"More {k}")
         p = make.plan(o, make.department(), title=f"Plan {k}")
         make.indicator(p, actuals=[(date(2026, 6, 1), 50.0)])
-    db_session.commit()
-    with counting_queries() as large:
-        assert client.get("/strategy-map/").status_code == 200
-    assert len(small) == len(large) <= 17
+    large = page_query_counts(client, "/strategy-map/")
+    assert small == large
+    assert large[0] <= 18  # 17, and one for the data version
+    assert large[1] < large[0]  # unchanged data: the figures are reused

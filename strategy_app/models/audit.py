@@ -28,3 +28,17 @@ class AuditEvent(db.Model):
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+
+class DataVersion(db.Model):
+    """One row whose token changes with every committed change of the data.
+
+    Computed figures are cached by this token (services.data_version): a worker reads it
+    with one cheap query and knows whether what it computed earlier still stands.
+    """
+
+    __tablename__ = "data_versions"
+    __audit__ = False  # bookkeeping written by the audit hook itself
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    token: Mapped[str] = mapped_column(sa.String(32))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstanceState, Mapper, Session, object_session
 
 from strategy_app.models.audit import AuditEvent
 from strategy_app.models.base import utcnow
+from strategy_app.services import data_version
 
 ACTOR_KEY = "audit_actor_id"
 SECRET_FIELDS = {"password_hash", "token_hash", "session_token"}
@@ -195,6 +196,7 @@ def _after_flush(session: Session, _flush_context) -> None:
     events.extend(session.info.pop(_DELETES_KEY, []))
     if not events:
         return
+    data_version.mark_changed(session)
     now = utcnow()
     actor = session.info.get(ACTOR_KEY)
     rows = [{**ev, "user_id": actor, "created_at": now, "updated_at": now} for ev in events]

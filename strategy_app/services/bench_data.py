@@ -37,6 +37,7 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
+from strategy_app.services import data_version
 from strategy_app.services.clock import today
 from strategy_app.services.users import hash_password
 
@@ -558,3 +559,4 @@ class _Generator:
             **self.stamps(),
         }
         _insert(AuditEvent, [event])
+        data_version.mark_changed(db.session)  # the commit writes a new token

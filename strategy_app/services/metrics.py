@@ -23,7 +23,7 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.services import rules
+from strategy_app.services import data_version, rules
 
 # Above this many ids, a query loads the rows of every item and keeps those asked for.
 _IN_LIST_LIMIT = 500
@@ -191,9 +191,19 @@ def _evaluate_rows(rows: list, as_of: date) -> dict[int, rules.IndicatorResult]:
 def overview(as_of: date, objective_ids: Iterable[int] | None = None) -> Overview:
     """Results, roll-ups and scorecards of the live cascade at as_of, from plain rows.
 
-    Six queries whatever the size. objective_ids limits it to those objectives (archived
-    ones included, for the API), in five queries and without scorecards.
+    The whole cascade's figures are kept per app under the data version: one query while
+    nothing has changed, six when something has. objective_ids limits it to those
+    objectives (archived ones included, for the API), in five queries and without
+    scorecards, computed afresh. Callers read an Overview; they never change it.
     """
+    if objective_ids is None:
+        return data_version.cache().get_or_compute(
+            ("overview", as_of), lambda: _overview(as_of, None)
+        )
+    return _overview(as_of, objective_ids)
+
+
+def _overview(as_of: date, objective_ids: Iterable[int] | None) -> Overview:
     wanted = None if objective_ids is None else set(objective_ids)
     objectives = sa.select(Objective.id, Objective.service_strategy_id)
     if wanted is None:

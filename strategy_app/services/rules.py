@@ -322,7 +322,7 @@ def objective_rollup(
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scorecard:
     """A department's plans by state, overdue count, mean execution and indicator statuses."""
 
