@@ -231,17 +231,33 @@ def test_cascade_lists_only_live_items(org):
     assert view.indicator_results[org["i4"].id].status == OFF_TRACK
 
 
+def test_rollups_of_live_objectives_come_from_the_cached_figures(org):
+    db.session.commit()  # committed data has a data version, under which figures are cached
+    wanted = [org["o3"], org["o1"]]
+    assert all(o.title for o in wanted)  # loaded, as a page has them
+    whole = metrics.overview(FIXED_TODAY)
+    with counting_queries() as queries:
+        rollups = metrics.objective_rollups(wanted, FIXED_TODAY)
+    assert len(queries) == 1  # the data version only
+    assert rollups == {o.id: whole.rollups[o.id] for o in wanted}
+    assert rollups == metrics.overview(FIXED_TODAY, [o.id for o in wanted]).rollups
+
+
 @pytest.mark.parametrize("in_list_limit", [500, 1], ids=["ids in SQL", "all rows, filtered"])
 def test_objective_rollups_of_some_objectives(org, monkeypatch, in_list_limit):
     monkeypatch.setattr(metrics, "_IN_LIST_LIMIT", in_list_limit)
+    db.session.commit()  # committed data has a data version, under which figures are cached
     wanted = [org["o1"], org["o3"], org["o2"]]
     db.session.expire_all()  # milestones not loaded yet; the objectives are, as a page has them
     assert all(o.title for o in wanted)
 
+    metrics.overview(FIXED_TODAY)  # the whole cascade's figures, cached (o2 is not in them)
+
     with counting_queries() as queries:
         rollups = metrics.objective_rollups(wanted, FIXED_TODAY)
 
-    assert len(queries) == 5  # objectives, plans, indicators, milestones, actuals
+    # the data version, then objectives, plans, indicators, milestones, actuals
+    assert len(queries) == 6
     assert rollups == {
         org["o1"].id: metrics.cascade(FIXED_TODAY).rollups[org["o1"].id],
         org["o3"].id: rules.Rollup(None, None, NO_DATA),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -124,10 +124,17 @@ def objective_rollups(objectives: Iterable[Objective], as_of: date) -> dict[int,
     """The results, execution and status of each objective at as_of (a fixed number of queries).
 
     Computed from the objective's non-archived indicators and plans, whether or not the
-    objective itself is archived (rules.objective_rollup leaves cancelled plans out).
+    objective itself is archived (rules.objective_rollup leaves cancelled plans out). Live
+    objectives are read from the whole cascade's cached figures (the same computation);
+    only when an archived one is asked for are they computed afresh.
     """
     ids = [o.id for o in objectives]
-    return overview(as_of, ids).rollups if ids else {}
+    if not ids:
+        return {}
+    whole = overview(as_of).rollups
+    if all(i in whole for i in ids):
+        return {i: whole[i] for i in ids}
+    return overview(as_of, ids).rollups
 
 
 @dataclass
@@ -285,6 +292,7 @@ class CascadeView:
     rollups: dict[int, rules.Rollup]
     departments: list[Department]
     scorecards: dict[int, rules.Scorecard]
+    more_objectives: dict[int, list[int]] = field(default_factory=dict)
 
     def status_counts(self) -> dict[str, int]:
         """Objectives per status."""
@@ -317,13 +325,15 @@ def strategies() -> tuple[Organization | None, list[CompanyStrategy], list[Servi
     return org, company, services
 
 
-def cascade(as_of: date) -> CascadeView:
+def cascade(as_of: date, objectives_per_service: int | None = None) -> CascadeView:
     """Load the whole active cascade and evaluate it at as_of (a fixed number of queries).
 
     Archived items are left out, and so is everything under an archived service strategy or
     objective (archiving a parent archives what hangs from it, whether or not the children
     were archived one by one). Cancelled plans are listed, but rules.* leaves them and their
-    indicators out of every average and status.
+    indicators out of every average and status. With objectives_per_service, only the first
+    objectives of each service strategy are loaded with their plans; the ids of the others
+    are in more_objectives (their roll-ups are in rollups all the same).
     """
     org, company, services = strategies()
     objectives = list(
@@ -334,16 +344,23 @@ def cascade(as_of: date) -> CascadeView:
             .order_by(Objective.service_strategy_id, Objective.id)
         )
     )
-    live_objective_ids = {o.id for o in objectives}
-    plans = [
-        p
-        for p in db.session.scalars(
-            sa.select(ActionPlan)
-            .where(ActionPlan.archived_at.is_(None))
-            .order_by(ActionPlan.objective_id, ActionPlan.id)
-        )
-        if p.objective_id in live_objective_ids
-    ]
+    by_objective: dict[int, list[Objective]] = defaultdict(list)
+    more: dict[int, list[int]] = defaultdict(list)
+    for o in objectives:
+        shown = by_objective[o.service_strategy_id]
+        if objectives_per_service is None or len(shown) < objectives_per_service:
+            shown.append(o)
+        else:
+            more[o.service_strategy_id].append(o.id)
+    shown_ids = {o.id for listed in by_objective.values() for o in listed}
+    plan_query = (
+        sa.select(ActionPlan)
+        .where(ActionPlan.archived_at.is_(None))
+        .order_by(ActionPlan.objective_id, ActionPlan.id)
+    )
+    if more and len(shown_ids) <= _IN_LIST_LIMIT:
+        plan_query = plan_query.where(ActionPlan.objective_id.in_(shown_ids))
+    plans = [p for p in db.session.scalars(plan_query) if p.objective_id in shown_ids]
     departments = list(
         db.session.scalars(
             sa.select(Department)
@@ -352,9 +369,6 @@ def cascade(as_of: date) -> CascadeView:
         )
     )
     figures = overview(as_of)
-    by_objective: dict[int, list[Objective]] = defaultdict(list)
-    for o in objectives:
-        by_objective[o.service_strategy_id].append(o)
     plans_by_objective: dict[int, list[ActionPlan]] = defaultdict(list)
     for p in plans:
         plans_by_objective[p.objective_id].append(p)
@@ -370,4 +384,5 @@ def cascade(as_of: date) -> CascadeView:
         rollups=figures.rollups,
         departments=departments,
         scorecards=figures.scorecards,
+        more_objectives=more,
     )
