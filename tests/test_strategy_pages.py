@@ -18,6 +18,7 @@ from strategy_app.models import (
 )
 from strategy_app.services import strategy_admin
 from strategy_app.services.errors import PermissionDenied, ValidationFailed
+from strategy_app.strategy import routes as strategy_routes
 from strategy_app.strategy.routes import PLANS_SHOWN
 from tests import factories
 
@@ -276,6 +277,32 @@ def test_cascade_shows_vision_strategies_links_objectives_and_plans(
     assert "Post only" in archived
     assert "Old idea" not in page[: page.index('id="archived"')]
     assert f"/strategy/company/{cascade_data['old'].id}/restore" in archived
+
+
+def test_cascade_lists_the_first_objectives_and_counts_the_rest_by_status(
+    ceo, make, db_session, people, monkeypatch
+):
+    monkeypatch.setattr(strategy_routes, "OBJECTIVES_SHOWN", 2)
+    service = make.service_strategy(title="Big portfolio")
+    made = []
+    for n, actual in enumerate([90.0, 90.0, 0.0, 0.0, 0.0]):  # two on track, three off
+        o = make.objective(service, title=f"Objective {n}")
+        make.indicator(o, actuals=[(date(2026, 6, 1), actual)])
+        made.append(o)
+    plan = make.plan(made[-1], people["lead"].department, title="Hidden plan")
+    db_session.commit()
+    page = html(ceo.get("/strategy/"))
+    block = page[page.index(f'data-service="{service.id}"') :]
+    block = block[: block.index("</article>")]
+    assert block.count("data-objective=") == 2
+    assert f'data-objective="{made[0].id}"' in block
+    more = block[block.index("data-more-objectives") :]
+    assert 'data-more-objectives="3"' in block
+    assert re.search(r"Off track</span>\s*3\.", more)
+    assert "On track" not in more
+    assert "See all 5 objectives" in more
+    assert f"/objectives/?service_strategy={service.id}" in more
+    assert f'data-plan="{plan.id}"' not in page  # the plans of objectives not shown
 
 
 def test_cascade_lists_a_few_plans_per_department_and_links_to_the_rest(

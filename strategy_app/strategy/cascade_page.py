@@ -48,6 +48,11 @@ class ServiceBlock:
     links: list[StrategyLink]
     flags: LinkFlags
     objectives: list[ObjectiveBlock]
+    more: dict[str, int] = field(default_factory=dict)  # objectives not shown, per status
+
+    @property
+    def more_count(self) -> int:
+        return sum(self.more.values())
 
 
 @dataclass
@@ -101,9 +106,22 @@ def _groups(
     ]
 
 
-def build(as_of: date, *, with_archived: bool) -> CascadePage:
-    """The page's data at as_of; with_archived adds the archived strategies (for executives)."""
-    view = metrics.cascade(as_of)
+def _more(view: CascadeView, service_id: int) -> dict[str, int]:
+    counts = dict.fromkeys(rules.STATUSES, 0)
+    for oid in view.more_objectives.get(service_id, ()):
+        counts[view.rollups[oid].status] += 1
+    return {status: n for status, n in counts.items() if n}
+
+
+def build(
+    as_of: date, *, with_archived: bool, objectives_per_service: int | None = None
+) -> CascadePage:
+    """The page's data at as_of; with_archived adds the archived strategies (for executives).
+
+    With objectives_per_service, each service strategy shows its first objectives and
+    counts the others by status.
+    """
+    view = metrics.cascade(as_of, objectives_per_service)
     rank = {cs.id: i for i, cs in enumerate(view.company_strategies)}  # the cascade's order
     live_ids = set(rank)
     departments = _departments()
@@ -119,6 +137,7 @@ def build(as_of: date, *, with_archived: bool) -> CascadePage:
                 ObjectiveBlock(o, view.rollups[o.id], _groups(view.plans[o.id], departments, as_of))
                 for o in view.objectives[s.id]
             ],
+            more=_more(view, s.id),
         )
         for s in view.service_strategies
     ]

@@ -19,12 +19,19 @@ bp.before_request(signed_in_only)
 
 # Plans listed per department under each objective; the rest are a link to the plans list.
 PLANS_SHOWN = 5
+# Objectives listed under each service strategy; the rest are counted by status, with links
+# to the objectives list (a portfolio of hundreds would make a page of megabytes).
+OBJECTIVES_SHOWN = 12
 
 
 @bp.route("/")
 def cascade():
     """Vision → company strategies → service strategies and their fit → objectives → plans."""
-    page = cascade_page.build(as_of_date(), with_archived=policy.can(current_user, policy.ADMIN))
+    page = cascade_page.build(
+        as_of_date(),
+        with_archived=policy.can(current_user, policy.ADMIN),
+        objectives_per_service=OBJECTIVES_SHOWN,
+    )
     return render_template(
         "strategy/cascade.html",
         page=page,
