@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, AuditEvent, CheckIn, Indicator, PlanDependency
 from strategy_app.models.base import utcnow
+from strategy_app.plans import viewing
 from strategy_app.schemas.inputs import PlanPatch
 from strategy_app.services import cascade, dependencies
 from strategy_app.services.audit import set_actor
@@ -900,7 +901,7 @@ def test_dependency_shows_on_both_pages_and_can_be_removed(world, sign_in):
     client = sign_in(world.sales_lead)
     s, lg = world.sales_plan.id, world.logistics_plan.id
     page = html(client.get(f"/plans/{s}"))
-    options = page.split('name="blocked_by_id"', 1)[1].split("</select>", 1)[0]
+    options = blocker_options(page)
     assert "Delivery slots" in options
     assert 'label="Logistics"' in options
     assert "Sales portal" not in options  # own department's plans are not offered
@@ -920,6 +921,48 @@ def test_dependency_shows_on_both_pages_and_can_be_removed(world, sign_in):
     assert other.post(f"/plans/{lg}/dependencies/{dep.id}/remove").status_code == 404
     assert client.post(f"/plans/{s}/dependencies/{dep.id}/remove").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(PlanDependency.id))) == 0
+
+
+def blocker_options(page: str) -> str:
+    return page.split('name="blocked_by_id"', 1)[1].split("</select>", 1)[0]
+
+
+def test_blocked_by_lists_the_objective_partners_and_searches_the_rest(
+    world, sign_in, make, db_session, monkeypatch
+):
+    elsewhere = make.objective(world.objective.service_strategy, title="Elsewhere")
+    robots = make.plan(elsewhere, world.logistics, title="Warehouse robots 100%_done")
+    make.plan(elsewhere, world.logistics, title="Warehouse racks")
+    db_session.commit()
+    client = sign_in(world.sales_lead)
+    s = world.sales_plan.id
+    options = blocker_options(html(client.get(f"/plans/{s}")))
+    assert "Delivery slots" in options  # another department, same objective
+    assert "Warehouse" not in options  # another objective: found by a search
+    found = html(client.get(f"/plans/{s}?blocker_q=robots"))
+    assert f'value="{robots.id}"' in blocker_options(found)
+    assert "Warehouse racks" not in blocker_options(found)
+    assert "whose title contains “robots”" in found
+    by_number = blocker_options(html(client.get(f"/plans/{s}?blocker_q=%23{robots.id}")))
+    assert f'value="{robots.id}"' in by_number
+    wildcard = blocker_options(html(client.get(f"/plans/{s}?blocker_q=100%25_")))
+    assert f'value="{robots.id}"' in wildcard  # % and _ are matched as typed
+    assert "Warehouse racks" not in wildcard
+    none = html(client.get(f"/plans/{s}?blocker_q=Sales+portal"))  # own department's
+    assert "No plan of another department matches" in none
+    monkeypatch.setattr(viewing, "BLOCKERS_LISTED", 1)
+    narrowed = html(client.get(f"/plans/{s}?blocker_q=warehouse"))
+    assert blocker_options(narrowed).count("<option") == 2  # the prompt and the first
+    assert "the first 1; type more of the title" in narrowed
+    # a plan found by a search can be chosen; a refused form keeps that choice listed
+    refused = client.post(
+        f"/plans/{s}/dependencies", data={"blocked_by_id": str(robots.id), "note": "x" * 10_001}
+    )
+    assert refused.status_code == 422
+    assert f'<option selected value="{robots.id}">' in blocker_options(html(refused))
+    done = client.post(f"/plans/{s}/dependencies", data={"blocked_by_id": str(robots.id)})
+    assert done.status_code == 302
+    assert f'data-blocked-by="{robots.id}"' in main(client.get(f"/plans/{s}"))
 
 
 @pytest.mark.parametrize("case", ["self", "cycle", "duplicate", "cancelled", "archived", "blank"])

@@ -36,11 +36,6 @@ class Filters:
         return any((self.service_strategy, self.owner, self.status, self.tag, self.q))
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def objective_query(filters: Filters) -> sa.Select:
     """Objectives that pass the SQL filters (an objective under an archived strategy is
     listed with the archived ones)."""
@@ -56,7 +51,7 @@ def objective_query(filters: Filters) -> sa.Select:
     if filters.owner is not None:
         query = query.where(Objective.owner_id == filters.owner)
     if filters.q:
-        query = query.where(Objective.title.ilike(_like(filters.q), escape="\\"))
+        query = query.where(Objective.title.icontains(filters.q, autoescape=True))
     return query
 
 

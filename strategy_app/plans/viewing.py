@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -25,9 +26,34 @@ from strategy_app.services.history import history
 CHECK_INS_SHOWN = 100
 
 
-def blocker_choices(plan: ActionPlan) -> list[SelectChoice]:
-    """Live, not cancelled plans of the other departments, grouped by department."""
-    rows = db.session.execute(
+# At most this many plans in the "blocked by" list; a search narrows a larger choice.
+BLOCKERS_LISTED = 100
+MAX_SEARCH = 200
+
+
+@dataclass
+class Blockers:
+    """The choices of the "blocked by" list and how they were picked."""
+
+    choices: list[SelectChoice]
+    query: str  # "" lists the other departments' plans under the same objective
+    truncated: bool  # more plans matched than are listed
+
+
+def _is_number(text: str) -> bool:
+    """A plan number as typed: ASCII digits, short enough for any database's integer."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+def blocker_choices(plan: ActionPlan, query: str = "", keep: int | None = None) -> Blockers:
+    """Live, not cancelled plans of the other departments, grouped by department.
+
+    Without a query: those under the same objective (the usual partners). With one: those
+    whose title contains it, or whose number it is ("#123" or "123"). At most
+    BLOCKERS_LISTED; keep adds that plan (the one a refused form had chosen).
+    """
+    query = query.strip()[:MAX_SEARCH]
+    base = (
         sa.select(ActionPlan.id, ActionPlan.title, Department.name)
         .join(Department, Department.id == ActionPlan.department_id)
         .where(
@@ -37,9 +63,23 @@ def blocker_choices(plan: ActionPlan) -> list[SelectChoice]:
         )
         .order_by(Department.position, Department.name, ActionPlan.title, ActionPlan.id)
     )
-    return [SelectChoice("", "— choose a plan —")] + [
-        SelectChoice(str(pid), title, optgroup=dept) for pid, title, dept in rows
+    if query:
+        number = query.removeprefix("#").strip()
+        matches = ActionPlan.title.icontains(query, autoescape=True)
+        if _is_number(number):
+            matches = sa.or_(matches, ActionPlan.id == int(number))
+        picked = base.where(matches)
+    else:
+        picked = base.where(ActionPlan.objective_id == plan.objective_id)
+    rows = db.session.execute(picked.limit(BLOCKERS_LISTED + 1)).all()
+    truncated = len(rows) > BLOCKERS_LISTED
+    rows = rows[:BLOCKERS_LISTED]
+    if keep is not None and keep not in {r.id for r in rows}:
+        rows += db.session.execute(base.where(ActionPlan.id == keep)).all()
+    choices = [SelectChoice("", "— choose a plan —")] + [
+        SelectChoice(str(pid), f"{title} (#{pid})", optgroup=dept) for pid, title, dept in rows
     ]
+    return Blockers(choices, query, truncated)
 
 
 def _dependencies(plan: ActionPlan) -> tuple[list[PlanDependency], list[PlanDependency]]:
@@ -59,7 +99,9 @@ def _dependencies(plan: ActionPlan) -> tuple[list[PlanDependency], list[PlanDepe
     return list(blocked_by), list(holds_up)
 
 
-def _context(plan: ActionPlan, dep_form: DependencyForm | None = None) -> dict[str, Any]:
+def _context(
+    plan: ActionPlan, dep_form: DependencyForm | None = None, blocker_query: str = ""
+) -> dict[str, Any]:
     as_of = today()
     indicators = db.session.scalars(
         sa.select(Indicator)
@@ -77,8 +119,16 @@ def _context(plan: ActionPlan, dep_form: DependencyForm | None = None) -> dict[s
     may_plan = policy.can(current_user, policy.PLAN, plan)
     if dep_form is None and may_plan and plan.archived_at is None:
         dep_form = DependencyForm(formdata=None)
+    blockers = None
     if dep_form is not None:
-        dep_form.blocked_by_id.choices = blocker_choices(plan)
+        chosen = dep_form.blocked_by_id.data
+        keep = (
+            int(chosen)
+            if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 18
+            else None
+        )
+        blockers = blocker_choices(plan, blocker_query, keep)
+        dep_form.blocked_by_id.choices = blockers.choices
     return {
         "plan": plan,
         "overdue": rules.plan_overdue(plan.due_date, plan.state, as_of),
@@ -91,6 +141,7 @@ def _context(plan: ActionPlan, dep_form: DependencyForm | None = None) -> dict[s
         "blocked_by": blocked_by,
         "holds_up": holds_up,
         "dep_form": dep_form,
+        "blockers": blockers,
         "entries": history(plan),
         "today": as_of,
     }
@@ -99,7 +150,8 @@ def _context(plan: ActionPlan, dep_form: DependencyForm | None = None) -> dict[s
 @bp.route(f"/<{ID}:id>")
 def view(id: int):
     """The plan: facts, indicators, check-ins (newest first), dependencies, history."""
-    return render_template("plans/view.html", **_context(load_plan(id)))
+    query = request.args.get("blocker_q", "", type=str)
+    return render_template("plans/view.html", **_context(load_plan(id), blocker_query=query))
 
 
 @bp.post(f"/<{ID}:id>/dependencies")
