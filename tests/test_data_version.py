@@ -107,6 +107,18 @@ def test_another_worker_sees_a_change_at_once(app, app_factory, make, db_session
     assert metrics.overview(FIXED_TODAY).results[indicator_id].status == "off_track"
 
 
+def test_a_transaction_sees_its_own_uncommitted_changes(app, make, db_session):
+    indicator = make.indicator(make.plan(), actuals=[(date(2026, 6, 1), 50.0)])
+    db_session.commit()
+    assert metrics.overview(FIXED_TODAY).results[indicator.id].status == "on_track"
+    db_session.add(Measurement(indicator_id=indicator.id, date=date(2026, 6, 10), value=5.0))
+    # not flushed yet, then flushed: either way not the figures cached before the change
+    assert metrics.overview(FIXED_TODAY).results[indicator.id].status == "off_track"
+    assert metrics.overview(FIXED_TODAY).results[indicator.id].status == "off_track"
+    db_session.rollback()
+    assert metrics.overview(FIXED_TODAY).results[indicator.id].status == "on_track"
+
+
 @pytest.mark.parametrize("plans", [10])
 def test_seed_bench_writes_a_token(app, db_session, plans):
     bench_data.generate(plans)

@@ -43,7 +43,7 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.services import metrics
+from strategy_app.services import data_version, metrics
 from strategy_app.services.rules import checkpoints, no_recent_actual
 
 # Above this many ids, a query reads every row and keeps those asked for (as metrics does).
@@ -313,7 +313,15 @@ def _department_findings(objectives, plans, departments) -> list[Finding]:
 
 
 def findings(as_of: date) -> Report:
-    """The alignment report at as_of, in a fixed number of queries over plain rows."""
+    """The alignment report at as_of, in a fixed number of queries over plain rows.
+
+    Plain data only, so it is kept under the data version (services.data_version) and
+    computed again only after a change; callers read it, never change it.
+    """
+    return data_version.cache().get_or_compute(("alignment", as_of), lambda: _findings(as_of))
+
+
+def _findings(as_of: date) -> Report:
     objectives = db.session.execute(_live_objectives()).all()
     objective_ids = {o.id for o in objectives}
     plans = _counting_plans(objective_ids)

@@ -83,6 +83,14 @@ class Cache:
         self._lock = threading.Lock()
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept under key for the current token, computed if there is none.
+
+        A transaction that has changed the data (flushed or not) sees its own changes that
+        no token describes yet: it always computes afresh, and keeps nothing.
+        """
+        session = db.session
+        if session.info.get(_CHANGED_KEY) or session.new or session.dirty or session.deleted:
+            return compute()
         token = current()
         if token is None:
             return compute()

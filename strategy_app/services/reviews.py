@@ -33,7 +33,7 @@ from strategy_app.models.base import utcnow
 from strategy_app.schemas.common import MAX_TEXT, parse
 from strategy_app.schemas.inputs import PlanIn
 from strategy_app.schemas.reviews import DecisionIn, ReviewIn
-from strategy_app.services import cascade
+from strategy_app.services import cascade, data_version
 from strategy_app.services.errors import ValidationFailed
 
 DEFAULT_DAYS = 14  # the window when no review has been recorded yet
@@ -136,7 +136,7 @@ def archive_review(actor: User, review: Review) -> None:
 # --- what changed since the last review ---------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChangeList:
     """The first items of one kind of change, and how many there are in all."""
 
@@ -339,12 +339,25 @@ def changes_since(as_of: date, limit: int = LIMIT) -> Changes:
     since = review.date if review is not None else as_of - timedelta(days=DEFAULT_DAYS)
     first = since + timedelta(days=1)
     start, end = _start_of(first), _start_of(as_of + timedelta(days=1))
+
+    def lists() -> tuple[ChangeList, ChangeList, ChangeList, ChangeList]:
+        return (
+            _actuals(first, as_of, limit),
+            _state_changes(start, end, limit),
+            _new_plans(start, end, limit),
+            _check_ins(start, end, limit),
+        )
+
+    # Plain rows, no ORM objects: safe to keep under the data version and share.
+    actuals, state_changes, new_plans, check_ins = data_version.cache().get_or_compute(
+        ("changes", first, as_of, limit), lists
+    )
     return Changes(
         since=since,
         until=as_of,
         review=review,
-        actuals=_actuals(first, as_of, limit),
-        state_changes=_state_changes(start, end, limit),
-        new_plans=_new_plans(start, end, limit),
-        check_ins=_check_ins(start, end, limit),
+        actuals=actuals,
+        state_changes=state_changes,
+        new_plans=new_plans,
+        check_ins=check_ins,
     )
