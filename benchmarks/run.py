@@ -171,6 +171,33 @@ def time_target(target: Target, clients: dict[str, Client], token: str, n: int):
     return statuses, durations
 
 
+# Whole-portfolio pages whose figures are kept under the data version: each is also timed
+# right after a write (one actual posted through the API), when they are computed afresh.
+AFTER_A_WRITE = ("/", "/strategy/", "/departments/", "/reports/alignment", "/meeting")
+
+
+def time_after_write(path: str, clients: dict[str, Client], write_token: str, n: int):
+    """Time n GETs of path, each after a new actual: (statuses, durations in ms)."""
+    headers = {"Authorization": f"Bearer {write_token}", "Content-Type": "application/json"}
+    status, _, text = clients["token"].request(
+        "GET", "/api/v1/indicators?per_page=1", headers=headers
+    )
+    indicator = json.loads(text)["items"][0]["id"] if status == 200 else None
+    statuses, durations = set(), []
+    for i in range(n):
+        body = json.dumps({"date": date.today().isoformat(), "value": float(i), "note": "bench"})
+        status, _, _ = clients["token"].request(
+            "POST", f"/api/v1/indicators/{indicator}/measurements", body=body, headers=headers
+        )
+        if status not in (200, 201):
+            return {status}, [0.0]
+        start = time.perf_counter()
+        status, _, _ = clients["session"].request("GET", path)
+        durations.append((time.perf_counter() - start) * 1000)
+        statuses.add(status)
+    return statuses, durations
+
+
 BATCH_PATH = "/api/v1/measurements/batch"
 BATCH_SIZE = 5000  # the most one batch may hold (DESIGN §5)
 BATCH_RUNS = 5
@@ -327,7 +354,14 @@ def main() -> int:
         write_token, _ = run_cli(
             env, "create-token", "--email", BENCH_EMAIL, "--name", "bench-w", "--scope", "write"
         )
-        statuses, ms = time_batch(clients["token"], write_token.splitlines()[-1], values)
+        write_token = write_token.splitlines()[-1]
+        for path in AFTER_A_WRITE:
+            statuses, ms = time_after_write(path, clients, write_token, args.requests)
+            p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
+            rows.append((f"{path} after a write", statuses, statistics.median(ms), p95))
+            if statuses != {200}:
+                failures.append(f"{path} after a write: expected 200, got {sorted(statuses)}")
+        statuses, ms = time_batch(clients["token"], write_token, values)
         p95 = max(ms)
         rows.append(
             (f"POST {BATCH_PATH} ({BATCH_SIZE} items)", statuses, statistics.median(ms), p95)

@@ -948,6 +948,7 @@ def test_blocked_by_lists_the_objective_partners_and_searches_the_rest(
     wildcard = blocker_options(html(client.get(f"/plans/{s}?blocker_q=100%25_")))
     assert f'value="{robots.id}"' in wildcard  # % and _ are matched as typed
     assert "Warehouse racks" not in wildcard
+    assert client.get(f"/plans/{s}?blocker_q=a%00b").status_code == 400  # PostgreSQL refuses NUL
     none = html(client.get(f"/plans/{s}?blocker_q=Sales+portal"))  # own department's
     assert "No plan of another department matches" in none
     monkeypatch.setattr(viewing, "BLOCKERS_LISTED", 1)

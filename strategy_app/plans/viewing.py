@@ -151,6 +151,8 @@ def _context(
 def view(id: int):
     """The plan: facts, indicators, check-ins (newest first), dependencies, history."""
     query = request.args.get("blocker_q", "", type=str)
+    if "\x00" in query:
+        abort(400, description="A search cannot contain NUL characters.")
     return render_template("plans/view.html", **_context(load_plan(id), blocker_query=query))
 
 

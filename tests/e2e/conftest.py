@@ -20,6 +20,7 @@ BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DEMO_PASSWORD = "demo-password-for-e2e"
 DELIBERATE_STATUS = re.compile(r"^Failed to load resource: .* status of (401|403|409|422|429) ")
+NOT_FOUND = re.compile(r"^Failed to load resource: .* status of 404 ")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
     "--disable-gpu",
@@ -102,23 +103,71 @@ def browser():
         b.close()
 
 
+def _watch(pg) -> list[str]:
+    """The console errors and page errors of pg, as they come (a list that fills up)."""
+    problems: list[str] = []
+
+    def on_console(message):
+        # A page answered with a deliberate 4xx (a refused sign-in, a 403, an invalid form,
+        # the 404 page itself) is logged by Chromium as an error; anything else the console
+        # says is a failure (a 404 for a script or a stylesheet among them).
+        if message.type != "error" or DELIBERATE_STATUS.search(message.text):
+            return
+        if NOT_FOUND.search(message.text) and message.location.get("url") == pg.url:
+            return
+        problems.append(message.text)
+
+    pg.on("console", on_console)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
+    return problems
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context per test; console errors and page errors fail the test."""
     context = browser.new_context(base_url=live_server)
     pg = context.new_page()
-    problems: list[str] = []
-
-    def on_console(message):
-        # A page answered with a deliberate 4xx (a refused sign-in, a 403, an invalid form)
-        # is logged by Chromium as an error; anything else the console says is a failure.
-        if message.type == "error" and not DELIBERATE_STATUS.search(message.text):
-            problems.append(message.text)
-
-    pg.on("console", on_console)
-    pg.on("pageerror", lambda e: problems.append(str(e)))
+    problems = _watch(pg)
     yield pg
     context.close()
+    assert not problems, f"browser console errors: {problems}"
+
+
+def _fill_sign_in(pg, email: str, password: str) -> None:
+    pg.goto("/login")
+    pg.get_by_label("Email").fill(email)
+    pg.get_by_label("Password").fill(password)
+    pg.get_by_role("button", name="Sign in").click()
+    pg.wait_for_load_state()
+
+
+_SIGNED_IN: dict[str, dict] = {}  # cookies of each demo user's session, per test worker
+
+
+@pytest.fixture
+def page_as(browser, live_server):
+    """A fresh context per test, already signed in as the given demo user (None: nobody).
+
+    Each user signs in through the form once per worker; later contexts start from that
+    session's cookies (a sign-in costs a slow password hash). Console errors fail the test.
+    """
+    opened = []
+
+    def _open(email: str | None):
+        if email and email not in _SIGNED_IN:
+            context = browser.new_context(base_url=live_server)
+            _fill_sign_in(context.new_page(), email, DEMO_PASSWORD)
+            _SIGNED_IN[email] = context.storage_state()
+            context.close()
+        context = browser.new_context(base_url=live_server, storage_state=_SIGNED_IN.get(email))
+        pg = context.new_page()
+        opened.append((context, _watch(pg)))
+        return pg
+
+    yield _open
+    problems = [p for context, found in opened for p in found]
+    for context, _ in opened:
+        context.close()
     assert not problems, f"browser console errors: {problems}"
 
 
@@ -127,11 +176,7 @@ def sign_in(page):
     """Sign in through the form as one of the demo users."""
 
     def _sign_in(email: str, password: str = DEMO_PASSWORD):
-        page.goto("/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        _fill_sign_in(page, email, password)
         return page
 
     return _sign_in
