@@ -7,6 +7,7 @@ ships axe-core's script); every violation is reported with its rule and the elem
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -110,3 +111,14 @@ def test_no_axe_violation(page_as, who, path):
     results = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
     violations = results.response["violations"]
     assert not violations, f"{url}:\n{_report(violations)}"
+    # DESIGN §8: the page works at 375 px wide (wide tables scroll inside their own box)
+    # once the charts have followed the window (Plotly's responsive resize is debounced).
+    page.set_viewport_size({"width": 375, "height": 800})
+    # (wait_for_function would need 'unsafe-eval', which the CSP rightly refuses.)
+    overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    deadline = time.monotonic() + 3
+    while page.evaluate(overflow) > 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert page.evaluate(overflow) <= 0, (
+        f"{url} scrolls sideways by {page.evaluate(overflow)} px at 375 px wide"
+    )
