@@ -252,16 +252,14 @@ def _overview(as_of: date, objective_ids: Iterable[int] | None) -> Overview:
     for r in indicators:
         target = own[r.objective_id] if r.objective_id is not None else of_plan[r.action_plan_id]
         target.append(results[r.id])
-    facts = {
-        p.id: rules.PlanFacts(p.id, p.state, p.progress_pct, p.due_date, False, p.department_id)
-        for p in plans
-    }
     by_objective: dict[int, list] = defaultdict(list)
     by_department: dict[int, list] = defaultdict(list)
-    for p in plans:
-        pair = (facts[p.id], of_plan.get(p.id, []))
-        by_objective[p.objective_id].append(pair)
-        by_department[p.department_id].append(pair)
+    no_results: list[rules.IndicatorResult] = []
+    for pid, objective_id, department_id, state, progress_pct, due_date in plans:
+        facts = rules.PlanFacts(pid, state, progress_pct, due_date, False, department_id)
+        pair = (facts, of_plan.get(pid, no_results))
+        by_objective[objective_id].append(pair)
+        by_department[department_id].append(pair)
     rollups = {
         oid: rules.objective_rollup(own.get(oid, []), by_objective.get(oid, []))
         for oid in objective_service
