@@ -18,9 +18,10 @@ import re
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.models import ActionPlan, Objective
+from strategy_app.models import ActionPlan, Measurement, Objective
 from strategy_app.models.base import utcnow
 from tests import factories
 from tests.queries import counting_queries
@@ -182,12 +183,29 @@ def test_as_of_in_the_past_drops_later_actuals_and_changes_the_status(reader, da
     assert "status-at_risk" in re.search(r'id="indicator-status">(.*?)</dd>', page, re.S).group(1)
     assert text_of(page, "indicator-status-line").startswith("▲ At risk on 2026-03-01")
     assert "as of 2026-03-01" in json.dumps(figure["layout"]["annotations"])
+    # the table of actuals stands on the same date: later ones are counted, not listed
+    table = re.search(
+        r'<table class="table table-sm align-middle" id="actuals">(.*?)</table>', page, re.S
+    )
+    assert re.findall(r'<th scope="row">([\d-]+)</th>', table.group(1)) == [
+        "2026-02-20",
+        "2026-01-11",
+    ]
+    later = db.session.scalar(
+        sa.select(sa.func.count(Measurement.id)).where(
+            Measurement.indicator_id == data["own"], Measurement.date > date(2026, 3, 1)
+        )
+    )
+    assert later > 0
+    assert f'data-later-actuals="{later}"' in page
+    assert "data-later-actuals" not in page_of(reader, f"/objectives/indicators/{data['own']}")
     # before the first actual: no data, no forecast
     page = page_of(reader, f"/objectives/indicators/{data['own']}?as_of=2026-01-05")
     figure = figure_in(page, "chart-indicator")
     assert figure["layout"]["meta"]["status"] == "no_data"
     assert not [t for t in figure["data"] if t.get("name") == "Actual"]
     assert text_of(page, "indicator-forecast").startswith("No forecast yet")
+    assert "No actual is dated on or before 2026-01-05." in page
     assert reader.get(f"/objectives/indicators/{data['own']}?as_of=soon").status_code == 400
 
 

@@ -116,9 +116,16 @@ def indicator_view(indicator_id: int):
     as_of = as_of_date()
     spec = rules.IndicatorSpec.of(indicator)
     drawn = pages.indicator_chart(indicator, as_of)
+    later = 0  # actuals dated after as_of: left out of the table, as out of the figures
+    if as_of < today():
+        later = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Measurement)
+            .where(Measurement.indicator_id == indicator.id, Measurement.date > as_of)
+        )
     page = db.paginate(
         sa.select(Measurement)
-        .where(Measurement.indicator_id == indicator.id)
+        .where(Measurement.indicator_id == indicator.id, Measurement.date <= as_of)
         .options(selectinload(Measurement.entered_by))
         .order_by(Measurement.date.desc()),
         page=page_number(),
@@ -136,6 +143,7 @@ def indicator_view(indicator_id: int):
         as_of=as_of,
         today=today(),
         measurements=page,
+        later_actuals=later,
         expected={m.id: rules.expected(spec, m.date) for m in page.items},
         can_edit=may_edit_indicator(indicator),
         parent_url=indicator_parent_url(indicator),
