@@ -229,7 +229,7 @@ def test_small_multiples_puts_each_figure_on_its_own_axes():
     shown = [t["name"] for t in figure["data"] if t["showlegend"]]
     assert shown == ["Tolerance band", "Expected", "Actual"]
     titles = [a["text"] for a in layout["annotations"]]
-    assert titles[0].startswith("One<br>▲ At risk · reaches target on 2027-01-17")
+    assert titles[0].startswith("One<br>▲ At risk<br>reaches target on 2027-01-17")
     assert titles[1] == "Two<br>○ No data"
     assert {s["yref"] for s in layout["shapes"]} == {"y domain", "y2 domain", "y3 domain"}
     assert [r[:2] for r in layout["meta"]["table"]["rows"]] == [
@@ -238,6 +238,17 @@ def test_small_multiples_puts_each_figure_on_its_own_axes():
         ["Three", "✖ Off track"],
     ]
     serialisable(figure)
+    # on a phone each heading is wrapped to the width (Plotly clips long lines)
+    long_name = "Contacts with the full customer record on screen at every call"
+    phone = charts.small_multiples([(long_name, one)])["layout"]["meta"]["narrow"]
+    lines = phone["annotations"][0]["text"].split("<br>")
+    assert lines == [
+        "Contacts with the full customer record on",
+        "screen at every call",
+        "▲ At risk",
+        "reaches target on 2027-01-17 (after the",
+        "target date)",
+    ]
     empty = charts.small_multiples([])
     assert empty["data"] == []
     assert "No indicators yet." in serialisable(empty)

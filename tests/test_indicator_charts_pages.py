@@ -256,7 +256,8 @@ def test_objective_page_has_one_panel_per_live_indicator(reader, data):
     expected = next(t for t in own if t["name"] == "Expected")
     assert dict(zip(expected["x"], expected["y"], strict=True))["2026-04-01"] == 40
     assert next(t for t in own if t["name"] == "Actual")["y"] == [5, 25, 45, 65]
-    assert "● On track · reaches target on 2026-07-20" in figure["layout"]["annotations"][0]["text"]
+    heading = figure["layout"]["annotations"][0]["text"]
+    assert "● On track<br>reaches target on 2026-07-20" in heading
     # the decreasing plan indicator: 470 (May 1) against 500 − 400 × 165/364 expected today
     theirs = [t for t in figure["data"] if t["xaxis"] == "x2"]
     assert next(t for t in theirs if t["name"] == "Actual")["y"] == [480, 470]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -215,6 +216,17 @@ def expected_vs_actual(
     )
 
 
+NARROW_HEADING_CHARS = 44  # characters per line of a plot's heading on a 375 px phone
+
+
+def _wrapped(text: str, width: int) -> str:
+    """Each <br>-separated line of text wrapped at width characters (Plotly does not wrap)."""
+    return "<br>".join(
+        "<br>".join(textwrap.wrap(line, width, break_long_words=False) or [""])
+        for line in text.split("<br>")
+    )
+
+
 def small_multiples(
     items: list[tuple[str, dict[str, Any]]],
     columns: int = 2,
@@ -230,10 +242,12 @@ def small_multiples(
     data: list[dict[str, Any]] = []
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
-    height = 140 + 300 * rows
+    height = 175 + 300 * rows
     base = layout(title, "", "", height=height)
     del base["xaxis"], base["yaxis"]
-    base["margin"]["t"] = 120
+    # the title, then the legend (two rows on a phone), then the first plot's three-line
+    # heading: each in its own band, none over another
+    base["margin"]["t"] = 175
     base["legend"].update(yref="container", y=1 - 40 / height, yanchor="top")
     base["grid"] = {"rows": rows, "columns": columns, "pattern": "independent"}
     base["grid"].update({"xgap": 0.15, "ygap": 0.45 if rows > 1 else 0.2})
@@ -256,8 +270,9 @@ def small_multiples(
         meta = source.get("meta", {})
         notes.append(
             {
+                # the forecast on a line of its own, so that a phone's width holds each line
                 "text": f"{plain(name)}<br>{status_text(meta.get('status', rules.NO_DATA))}"
-                + (f" · {meta['forecast_text']}" if meta.get("forecast") else ""),
+                + (f"<br>{meta['forecast_text']}" if meta.get("forecast") else ""),
                 "xref": f"{xa} domain",
                 "yref": f"{ya} domain",
                 "x": 0,
@@ -281,9 +296,13 @@ def small_multiples(
     if not items:
         notes.append(empty_note("No indicators yet."))
     base.update(shapes=shapes, annotations=notes)
-    # one column on a phone
+    # one column on a phone, each plot's heading in smaller type wrapped to its width
+    base["meta"]["narrow"]["annotations"] = [
+        {**note, "text": _wrapped(note["text"], NARROW_HEADING_CHARS), "font": {"size": 11}}
+        for note in notes
+    ]
     base["meta"]["narrow"].update(
-        grid={"rows": max(len(items), 1), "columns": 1}, height=140 + 300 * max(len(items), 1)
+        grid={"rows": max(len(items), 1), "columns": 1}, height=175 + 300 * max(len(items), 1)
     )
     figure = {"data": data, "layout": base}
     return with_table(figure, ["Indicator", "Status", "Expected", "Actual", "Forecast"], table)
