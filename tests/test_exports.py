@@ -34,7 +34,7 @@ from strategy_app.models import Measurement
 from strategy_app.models.base import utcnow
 from strategy_app.services import exports, metrics, rules
 from strategy_app.services.tokens import create_token
-from tests.queries import counting_queries
+from tests.queries import counting_queries, page_query_counts
 
 TODAY = date(2026, 6, 15)
 PAST = date(2026, 5, 1)
@@ -605,6 +605,23 @@ def test_report_as_of_in_the_past_shows_older_status(signed_in, world):
         assert f'data-status="{status}">{n}<' in page
     sales = page.split('data-department="sales"', 1)[1].split("</section>", 1)[0]
     assert "Overdue</span>" not in sales
+
+
+def test_report_is_rendered_once_until_the_data_changes(signed_in, world, db_session):
+    db_session.commit()
+    cold, warm = page_query_counts(signed_in, "/exports/report")
+    assert warm < cold  # the rendered body is reused: no figures computed, no rows read
+    assert warm <= 4
+    first = signed_in.get("/exports/report").get_data(as_text=True)
+    assert "Acme &lt;Distribution&gt;" in first
+    world["org"].name = "Acme Renamed"
+    db_session.commit()
+    again = signed_in.get("/exports/report").get_data(as_text=True)
+    assert "Acme Renamed" in again
+    assert "Acme &lt;Distribution&gt;" not in again
+    printed = signed_in.get("/exports/report?print=1").get_data(as_text=True)
+    assert "Back to the report" in printed  # each variant is kept apart
+    assert "Back to the report" not in signed_in.get("/exports/report").get_data(as_text=True)
 
 
 def test_report_escapes_html(signed_in, world):
