@@ -173,7 +173,14 @@ def time_target(target: Target, clients: dict[str, Client], token: str, n: int):
 
 # Whole-portfolio pages whose figures are kept under the data version: each is also timed
 # right after a write (one actual posted through the API), when they are computed afresh.
-AFTER_A_WRITE = ("/", "/strategy/", "/departments/", "/reports/alignment", "/meeting")
+AFTER_A_WRITE = (
+    "/",
+    "/strategy/",
+    "/departments/",
+    "/reports/alignment",
+    "/meeting",
+    "/exports/report",
+)
 
 
 def time_after_write(path: str, clients: dict[str, Client], write_token: str, n: int):
