@@ -150,8 +150,12 @@ def test_the_indicator_form_fits_a_phone(page, sign_in):
     page.goto("/objectives/")
     page.locator("tr[data-objective] a").first.click()
     expect(page).to_have_url(re.compile(r"/objectives/\d+$"))
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the objective page scrolls sideways ({width} px)"
     page.get_by_role("link", name="Add an indicator", exact=True).click()
+    # measured once the form has loaded with its stylesheets (not mid-navigation)
+    expect(page).to_have_url(re.compile(r"/objectives/\d+/indicators/new$"))
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the indicator form scrolls sideways ({width} px)"
