@@ -961,6 +961,9 @@ def test_blocked_by_lists_the_objective_partners_and_searches_the_rest(
     )
     assert refused.status_code == 422
     assert f'<option selected value="{robots.id}">' in blocker_options(html(refused))
+    # a digit that is not ASCII ("²".isdigit() is true, int("²") fails) is refused plainly
+    odd = client.post(f"/plans/{s}/dependencies", data={"blocked_by_id": "²"})
+    assert odd.status_code == 422
     done = client.post(f"/plans/{s}/dependencies", data={"blocked_by_id": str(robots.id)})
     assert done.status_code == 302
     assert f'data-blocked-by="{robots.id}"' in main(client.get(f"/plans/{s}"))

@@ -121,12 +121,8 @@ def _context(
         dep_form = DependencyForm(formdata=None)
     blockers = None
     if dep_form is not None:
-        chosen = dep_form.blocked_by_id.data
-        keep = (
-            int(chosen)
-            if isinstance(chosen, str) and chosen.isdigit() and len(chosen) < 18
-            else None
-        )
+        chosen = str(dep_form.blocked_by_id.data or "")
+        keep = int(chosen) if _is_number(chosen) else None
         blockers = blocker_choices(plan, blocker_query, keep)
         dep_form.blocked_by_id.choices = blockers.choices
     return {
