@@ -137,6 +137,16 @@ def objective_rollups(objectives: Iterable[Objective], as_of: date) -> dict[int,
     return overview(as_of, ids).rollups
 
 
+def status_counts(
+    rollups: dict[int, rules.Rollup], objective_ids: Iterable[int] | None = None
+) -> dict[str, int]:
+    """Objectives per status, in rules.STATUSES order: all in rollups, or those given."""
+    counts = dict.fromkeys(rules.STATUSES, 0)
+    for oid in rollups.keys() if objective_ids is None else objective_ids:
+        counts[rollups[oid].status] += 1
+    return counts
+
+
 @dataclass
 class Overview:
     """Every computed figure of the live cascade at a date, without loading display objects."""
@@ -149,11 +159,7 @@ class Overview:
 
     def status_counts(self, objective_ids: Iterable[int] | None = None) -> dict[str, int]:
         """Objectives per status (all live objectives, or those given)."""
-        counts = dict.fromkeys(rules.STATUSES, 0)
-        ids = self.rollups.keys() if objective_ids is None else objective_ids
-        for oid in ids:
-            counts[self.rollups[oid].status] += 1
-        return counts
+        return status_counts(self.rollups, objective_ids)
 
 
 _SPEC_COLUMNS = (
@@ -292,12 +298,9 @@ class CascadeView:
     scorecards: dict[int, rules.Scorecard]
     more_objectives: dict[int, list[int]] = field(default_factory=dict)
 
-    def status_counts(self) -> dict[str, int]:
-        """Objectives per status."""
-        counts = dict.fromkeys(rules.STATUSES, 0)
-        for r in self.rollups.values():
-            counts[r.status] += 1
-        return counts
+    def status_counts(self, objective_ids: Iterable[int] | None = None) -> dict[str, int]:
+        """Objectives per status (all live objectives, or those given)."""
+        return status_counts(self.rollups, objective_ids)
 
 
 def strategies() -> tuple[Organization | None, list[CompanyStrategy], list[ServiceStrategy]]:

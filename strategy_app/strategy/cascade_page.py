@@ -107,9 +107,7 @@ def _groups(
 
 
 def _more(view: CascadeView, service_id: int) -> dict[str, int]:
-    counts = dict.fromkeys(rules.STATUSES, 0)
-    for oid in view.more_objectives.get(service_id, ()):
-        counts[view.rollups[oid].status] += 1
+    counts = view.status_counts(view.more_objectives.get(service_id, ()))
     return {status: n for status, n in counts.items() if n}
 
 
