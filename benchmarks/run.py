@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
-from strategy_app.services.bench_data import BENCH_EMAIL, BENCH_PASSWORD  # noqa: E402
+from strategy_app.services.dataio.bench_data import BENCH_EMAIL, BENCH_PASSWORD  # noqa: E402
 
 HOST = "127.0.0.1"
 WARM_UP = 5

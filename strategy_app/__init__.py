@@ -26,7 +26,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the database hooks (SQLite pragmas, audit)."""
     from strategy_app import database, security
     from strategy_app.extensions import bootstrap, csrf, db, login_manager, migrate
-    from strategy_app.services import audit, data_version
+    from strategy_app.services.plumbing import audit, data_version
 
     db.init_app(app)
     migrations = os.path.join(os.path.dirname(app.root_path), "migrations")

@@ -24,8 +24,8 @@ def register(app: Flask) -> None:
 @click.option("--password", help="Password for every demo user (generated and printed if omitted).")
 def seed_demo(password: str | None) -> None:
     """Load the demo distributor (idempotent) and print the demo sign-ins."""
-    from strategy_app.services import demo
-    from strategy_app.services.users import check_password, find_by_email
+    from strategy_app.services.dataio import demo
+    from strategy_app.services.writes.users import check_password, find_by_email
 
     generated = password is None
     if generated:
@@ -57,8 +57,8 @@ def seed_demo(password: str | None) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user(email, name, role, department_slug, password) -> None:
     """Create a user account."""
-    from strategy_app.services.users import UserError
-    from strategy_app.services.users import create_user as make
+    from strategy_app.services.writes.users import UserError
+    from strategy_app.services.writes.users import create_user as make
 
     try:
         user = make(email, name, role, password, department_slug)
@@ -76,8 +76,8 @@ def create_user(email, name, role, department_slug, password) -> None:
 @click.option("--days", default=90, show_default=True, type=int)
 def create_token(email, name, scope, days) -> None:
     """Create an API token and print it once."""
-    from strategy_app.services.tokens import create_token as make
-    from strategy_app.services.users import find_by_email
+    from strategy_app.services.writes.tokens import create_token as make
+    from strategy_app.services.writes.users import find_by_email
 
     user = find_by_email(email)
     if user is None:
@@ -99,7 +99,7 @@ def create_token(email, name, scope, days) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def export_cmd(path: Path) -> None:
     """Write a complete backup of the database to PATH.json."""
-    from strategy_app.services import backup
+    from strategy_app.services.dataio import backup
 
     doc = backup.export_document()
     path.write_text(backup.dumps(doc), encoding="utf-8")
@@ -111,7 +111,7 @@ def export_cmd(path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_cmd(path: Path) -> None:
     """Restore a backup made by `export` into an empty database."""
-    from strategy_app.services import backup
+    from strategy_app.services.dataio import backup
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -126,7 +126,7 @@ def import_cmd(path: Path) -> None:
 @click.option("--plans", default=5000, show_default=True, type=click.IntRange(10, 100_000))
 def seed_bench(plans: int) -> None:
     """Generate the large benchmark data set (DESIGN §8) quickly."""
-    from strategy_app.services import bench_data
+    from strategy_app.services.dataio import bench_data
 
     try:
         counts = bench_data.generate(plans)

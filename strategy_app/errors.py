@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from strategy_app.extensions import db
-from strategy_app.services.errors import PermissionDenied, ServiceError
+from strategy_app.services.plumbing.errors import PermissionDenied, ServiceError
 
 TITLES = {
     400: "Bad request",
@@ -50,7 +50,7 @@ def register(app: Flask) -> None:
     def service_error(exc: ServiceError):
         db.session.rollback()
         if isinstance(exc, PermissionDenied) and current_user.is_authenticated:
-            from strategy_app.services.audit import record
+            from strategy_app.services.plumbing.audit import record
 
             record(
                 db.session,

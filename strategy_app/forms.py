@@ -17,7 +17,7 @@ from wtforms.validators import ValidationError
 
 from strategy_app.extensions import db
 from strategy_app.schemas.common import parse
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.plumbing.errors import ValidationFailed
 
 T = TypeVar("T")
 NOT_DATA = frozenset({"csrf_token", "submit"})

@@ -82,7 +82,7 @@ def require(user: User | None, action: str, obj: Any = None) -> None:
     if can(user, action, obj):
         return
     from strategy_app.extensions import db
-    from strategy_app.services.audit import record
+    from strategy_app.services.plumbing.audit import record
 
     db.session.rollback()  # nothing the refused request may have staged is kept
     record(

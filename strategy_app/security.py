@@ -8,7 +8,7 @@ from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from strategy_app.extensions import db, login_manager
-from strategy_app.services.audit import set_actor
+from strategy_app.services.plumbing.audit import set_actor
 
 CSP = "; ".join(
     [

@@ -19,7 +19,7 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
-from strategy_app.services.users import hash_password
+from strategy_app.services.writes.users import hash_password
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.services import data_version
+from strategy_app.services.plumbing import data_version
 
 
 @contextlib.contextmanager

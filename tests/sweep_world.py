@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import PlanDependency, Review
 from strategy_app.models.base import utcnow
-from strategy_app.services.tokens import create_token
+from strategy_app.services.writes.tokens import create_token
 from tests import factories
 
 ROLES = ("executive", "lead", "member", "viewer")

@@ -17,8 +17,9 @@ from werkzeug.test import encode_multipart
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, AuditEvent, CheckIn, Indicator, Measurement
 from strategy_app.models.base import utcnow
-from strategy_app.services import actuals_import, variance
-from strategy_app.services.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.dataio import actuals_import
+from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.writes import variance
 
 TODAY = date(2026, 6, 15)  # conftest's FIXED_TODAY
 # The default factory indicator goes 0 → 100 over 2026 (tolerance 0.1): on 2026-06-15 it

@@ -14,8 +14,8 @@ from strategy_app.admin import routes as admin_routes
 from strategy_app.extensions import db
 from strategy_app.models import AuditEvent, Department, LoginThrottle, User
 from strategy_app.models.base import utcnow
-from strategy_app.services import admin
-from strategy_app.services.audit import record, set_actor
+from strategy_app.services.plumbing.audit import record, set_actor
+from strategy_app.services.writes import admin
 from tests import factories
 
 XSS = "<script>alert(1)</script>"
@@ -541,7 +541,7 @@ def test_an_executive_cannot_reset_their_own_password_here(as_executive, world):
 
 
 def test_temporary_passwords_are_random_and_acceptable():
-    from strategy_app.services.users import password_problems
+    from strategy_app.services.writes.users import password_problems
 
     made = {admin.temporary_password() for _ in range(50)}
     assert len(made) == 50

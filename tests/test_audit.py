@@ -19,9 +19,9 @@ from strategy_app.models import (
     Milestone,
 )
 from strategy_app.models.base import utcnow
-from strategy_app.services import tokens
-from strategy_app.services.audit import record, set_actor
-from strategy_app.services.users import hash_password
+from strategy_app.services.plumbing.audit import record, set_actor
+from strategy_app.services.writes import tokens
+from strategy_app.services.writes.users import hash_password
 
 
 def events(entity_type: str | None = None, entity_id: int | None = None) -> list[AuditEvent]:

@@ -33,7 +33,9 @@ from strategy_app.models import (
     ReviewDecision,
     User,
 )
-from strategy_app.services import audit, backup, tokens
+from strategy_app.services.dataio import backup
+from strategy_app.services.plumbing import audit
+from strategy_app.services.writes import tokens
 from tests.conftest import wipe
 
 LAST_LOGIN = datetime(2026, 6, 14, 9, 30, 15, 123456, tzinfo=UTC)

@@ -18,8 +18,9 @@ from strategy_app.models import (
     Organization,
     User,
 )
-from strategy_app.services import bench_data, metrics, rules
-from strategy_app.services.users import check_password, find_by_email
+from strategy_app.services.dataio import bench_data
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.writes.users import check_password, find_by_email
 from tests.conftest import FIXED_TODAY, wipe
 
 SCALED_50 = {

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from strategy_app import charts
-from strategy_app.services import rules
+from strategy_app.services.evaluation import rules
 
 GREEN, YELLOW, RED, GREY = "#146c43", "#ffc107", "#b02a37", "#adb5bd"
 AS_OF = date(2026, 6, 15)

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from strategy_app.extensions import db
 from strategy_app.models import Measurement
-from strategy_app.services import bench_data, data_version, metrics
+from strategy_app.services.dataio import bench_data
+from strategy_app.services.evaluation import metrics
+from strategy_app.services.plumbing import data_version
 from tests.conftest import FIXED_TODAY
 
 

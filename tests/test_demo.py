@@ -27,8 +27,10 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services import audit, checklist, clock, demo, demo_data, metrics, rules
-from strategy_app.services.users import check_password, find_by_email
+from strategy_app.services.dataio import checklist, demo, demo_data
+from strategy_app.services.evaluation import clock, metrics, rules
+from strategy_app.services.plumbing import audit
+from strategy_app.services.writes.users import check_password, find_by_email
 
 PASSWORD = "Lantern-Orchard-Quay-4817"
 SLUGS = {"sales", "logistics", "marketing", "finance", "systems"}

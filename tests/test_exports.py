@@ -32,8 +32,9 @@ from strategy_app.exports import figures, register, writers
 from strategy_app.extensions import db
 from strategy_app.models import Measurement
 from strategy_app.models.base import utcnow
-from strategy_app.services import exports, metrics, rules
-from strategy_app.services.tokens import create_token
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.reads import exports
+from strategy_app.services.writes.tokens import create_token
 from tests.queries import counting_queries, page_query_counts
 
 TODAY = date(2026, 6, 15)

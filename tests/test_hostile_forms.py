@@ -56,9 +56,9 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.models.base import utcnow
-from strategy_app.services.audit import set_actor
-from strategy_app.services.checklist import statement_keys
-from strategy_app.services.tokens import token_hash
+from strategy_app.services.dataio.checklist import statement_keys
+from strategy_app.services.plumbing.audit import set_actor
+from strategy_app.services.writes.tokens import token_hash
 from tests import factories
 from tests.conftest import RequestClient, make_config, wipe
 

@@ -19,7 +19,7 @@ from strategy_app.models import (
     Review,
     ReviewDecision,
 )
-from strategy_app.services import reviews
+from strategy_app.services.writes import reviews
 from tests import factories
 from tests.queries import counting_queries, page_query_counts
 

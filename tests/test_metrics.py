@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement, Milestone
-from strategy_app.services import metrics, rules
-from strategy_app.services.rules import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.rules import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK
 from tests.conftest import FIXED_TODAY
 from tests.queries import counting_queries
 

@@ -14,9 +14,9 @@ from strategy_app.models import ActionPlan, AuditEvent, CheckIn, Indicator, Plan
 from strategy_app.models.base import utcnow
 from strategy_app.plans import viewing
 from strategy_app.schemas.inputs import PlanPatch
-from strategy_app.services import cascade, dependencies
-from strategy_app.services.audit import set_actor
-from strategy_app.services.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.plumbing.audit import set_actor
+from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.writes import cascade, dependencies
 from tests import factories
 
 XSS = "<script>alert(1)</script>"

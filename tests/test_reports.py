@@ -11,9 +11,9 @@ import pytest
 from strategy_app.extensions import db
 from strategy_app.models import CheckIn, Department, FollowUp, NpsResponse, User
 from strategy_app.models.base import utcnow
-from strategy_app.services import alignment
-from strategy_app.services.my_updates import my_updates
-from strategy_app.services.rules import checkpoints, due_an_actual, no_recent_actual
+from strategy_app.services.evaluation.rules import checkpoints, due_an_actual, no_recent_actual
+from strategy_app.services.reads import alignment
+from strategy_app.services.reads.my_updates import my_updates
 from tests.conftest import FIXED_TODAY
 from tests.queries import counting_queries
 
@@ -724,7 +724,7 @@ def test_my_updates_page(app, client, login, team):
 
 
 def test_long_lists_show_those_due_first_and_the_total(client, login, team, monkeypatch):
-    monkeypatch.setattr("strategy_app.services.my_updates.LIMIT", 1)
+    monkeypatch.setattr("strategy_app.services.reads.my_updates.LIMIT", 1)
     u = my_updates(team.lead, FIXED_TODAY)
     assert [i.plan.title for i in u.plans] == ["Overdue plan"]
     assert u.plan_total == 3

@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
-from strategy_app.services import rules
-from strategy_app.services.rules import (
+from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.rules import (
     AT_RISK,
     NO_DATA,
     OFF_TRACK,

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from strategy_app.models import AuditEvent, LoginThrottle, User
-from strategy_app.services import throttle, users
+from strategy_app.services.plumbing import throttle
+from strategy_app.services.writes import users
 
 PAGES = ["/", "/account/", "/login", "/healthz", "/admin/users", "/api/v1/openapi.json"]
 

@@ -16,8 +16,8 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.services import strategy_admin
-from strategy_app.services.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.writes import strategy_admin
 from strategy_app.strategy import routes as strategy_routes
 from strategy_app.strategy.routes import PLANS_SHOWN
 from tests import factories

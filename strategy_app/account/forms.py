@@ -12,8 +12,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
 
 from strategy_app.forms import no_nul
-from strategy_app.services.tokens import DEFAULT_DAYS, MAX_DAYS
-from strategy_app.services.users import MAX_PASSWORD, password_problems
+from strategy_app.services.writes.tokens import DEFAULT_DAYS, MAX_DAYS
+from strategy_app.services.writes.users import MAX_PASSWORD, password_problems
 
 
 class PasswordForm(FlaskForm):

@@ -16,7 +16,7 @@ from strategy_app.models import ApiToken
 from strategy_app.models.base import utcnow
 from strategy_app.schemas.common import ID_URL
 from strategy_app.security import start_session
-from strategy_app.services import tokens, users
+from strategy_app.services.writes import tokens, users
 
 
 def _token_form() -> TokenForm:

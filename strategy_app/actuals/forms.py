@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from strategy_app.services.actuals_import import MAX_BYTES
+from strategy_app.services.dataio.actuals_import import MAX_BYTES
 
 KIND_LABELS = {
     "check_in": "Post a check-in on the plan",

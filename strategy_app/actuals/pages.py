@@ -26,8 +26,9 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.schemas.common import ID_URL
-from strategy_app.services import measurements, metrics, variance
-from strategy_app.services.history import Change, Entry
+from strategy_app.services.evaluation import metrics
+from strategy_app.services.reads.history import Change, Entry
+from strategy_app.services.writes import measurements, variance
 
 ID = ID_URL  # ids beyond the column's range are simply not found
 RECENT_ACTUALS = 10

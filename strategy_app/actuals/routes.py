@@ -15,10 +15,11 @@ from strategy_app.forms import attach_errors
 from strategy_app.models import Indicator, Measurement
 from strategy_app.schemas import inputs
 from strategy_app.schemas.common import parse
-from strategy_app.services import measurements, rules, variance
-from strategy_app.services.audit import set_actor
-from strategy_app.services.clock import today
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing.audit import set_actor
+from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app.services.writes import measurements, variance
 
 ID = pages.ID
 # A pasted text of up to 1 MB arrives as one multipart field (Flask's default cap is 500 kB);

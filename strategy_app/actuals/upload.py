@@ -16,9 +16,11 @@ from strategy_app.extensions import db
 from strategy_app.forms import attach_errors
 from strategy_app.models import Indicator, Measurement
 from strategy_app.schemas.common import parse
-from strategy_app.services import actuals_import, rules, variance
-from strategy_app.services.clock import today
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.dataio import actuals_import
+from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app.services.writes import variance
 
 ID = pages.ID
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from strategy_app.forms import no_nul
 from strategy_app.models import ROLES
 from strategy_app.schemas.common import MAX_ID  # a larger number names nothing (and overflows)
-from strategy_app.services.admin import (
+from strategy_app.services.writes.admin import (
     COLOUR_RE,
     MAX_NAME,
     MAX_POSITION,

@@ -27,9 +27,9 @@ from strategy_app.extensions import db, login_manager
 from strategy_app.models import AuditEvent, Department, User
 from strategy_app.models.base import utcnow
 from strategy_app.schemas.common import ID_URL
-from strategy_app.services import admin
-from strategy_app.services.audit import SECRET_FIELDS, set_actor
-from strategy_app.services.users import UserError
+from strategy_app.services.plumbing.audit import SECRET_FIELDS, set_actor
+from strategy_app.services.writes import admin
+from strategy_app.services.writes.users import UserError
 
 USERS_PER_PAGE = 50
 AUDIT_PER_PAGE = 50

@@ -6,8 +6,8 @@ from flask import Blueprint, Flask, g, request
 from werkzeug.exceptions import HTTPException
 
 from strategy_app.extensions import csrf, db
-from strategy_app.services.audit import record
-from strategy_app.services.errors import PermissionDenied, ServiceError, StaleVersion
+from strategy_app.services.plumbing.audit import record
+from strategy_app.services.plumbing.errors import PermissionDenied, ServiceError, StaleVersion
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API never reads the session cookie, only bearer tokens, so cross-site forgery has

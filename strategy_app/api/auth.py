@@ -11,10 +11,10 @@ from flask import current_app, g, request
 from strategy_app.extensions import db
 from strategy_app.models import ApiToken, User
 from strategy_app.models.base import UTCDateTime, utcnow
-from strategy_app.services import ratelimit
-from strategy_app.services.audit import set_actor
-from strategy_app.services.errors import ServiceError
-from strategy_app.services.tokens import token_hash
+from strategy_app.services.plumbing import ratelimit
+from strategy_app.services.plumbing.audit import set_actor
+from strategy_app.services.plumbing.errors import ServiceError
+from strategy_app.services.writes.tokens import token_hash
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # write last_used_at at most once a minute
 _TZ = UTCDateTime()

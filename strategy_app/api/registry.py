@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from strategy_app.schemas.common import MAX_ID, parse
-from strategy_app.services.errors import NotFound, ServiceError
+from strategy_app.services.plumbing.errors import NotFound, ServiceError
 
 COMMON_ERRORS = (400, 401, 403, 404, 413, 422, 429)
 ERROR_TEXT = {

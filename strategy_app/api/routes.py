@@ -27,9 +27,10 @@ from strategy_app.models import (
 )
 from strategy_app.schemas import inputs
 from strategy_app.schemas.common import Day, Id, Tag
-from strategy_app.services import cascade, measurements, metrics, rules
-from strategy_app.services.clock import today
-from strategy_app.services.errors import NotFound, ValidationFailed
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing.errors import NotFound, ValidationFailed
+from strategy_app.services.writes import cascade, measurements
 
 WRITE_ERRORS = (400, 401, 403, 404, 413, 422, 429)
 READ_ERRORS = (401, 403, 404, 422, 429)

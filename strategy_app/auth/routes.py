@@ -13,8 +13,9 @@ from strategy_app.extensions import db, login_manager
 from strategy_app.models import User
 from strategy_app.models.base import utcnow
 from strategy_app.security import start_session
-from strategy_app.services import throttle, users
-from strategy_app.services.audit import record
+from strategy_app.services.plumbing import throttle
+from strategy_app.services.plumbing.audit import record
+from strategy_app.services.writes import users
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."

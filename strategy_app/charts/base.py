@@ -6,7 +6,7 @@ import math
 from datetime import date
 from typing import Any
 
-from strategy_app.services import rules
+from strategy_app.services.evaluation import rules
 
 # One place for how a status looks; static/css/app.css uses the same colours for badges.
 STATUS_COLOURS = {

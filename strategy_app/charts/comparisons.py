@@ -24,7 +24,7 @@ from strategy_app.charts.base import (
     with_table,
 )
 from strategy_app.models.plan import PLAN_STATES
-from strategy_app.services import rules
+from strategy_app.services.evaluation import rules
 
 EXECUTION_COLOUR = "#0d6efd"
 RESULTS_COLOUR = "#6f42c1"

@@ -24,7 +24,7 @@ from strategy_app.charts.base import (
     vertical_marker,
     with_table,
 )
-from strategy_app.services import rules
+from strategy_app.services.evaluation import rules
 
 
 def forecast_text(spec: rules.IndicatorSpec, points: list[tuple[date, float]]) -> tuple:

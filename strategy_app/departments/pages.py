@@ -19,7 +19,7 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services import metrics, rules
+from strategy_app.services.evaluation import metrics, rules
 
 PLANS_PER_PAGE = 50
 

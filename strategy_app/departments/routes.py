@@ -10,8 +10,8 @@ from strategy_app.departments import bp, pages
 from strategy_app.extensions import db
 from strategy_app.main.routes import as_of_date
 from strategy_app.models import Department
-from strategy_app.services.clock import today
-from strategy_app.services.history import history
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.reads.history import history
 
 
 @bp.route("/")

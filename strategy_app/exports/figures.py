@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement
-from strategy_app.services import metrics, rules
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.clock import today
 
 if TYPE_CHECKING:
     from strategy_app.exports.report import Report, Section

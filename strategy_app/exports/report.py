@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Objective, ServiceStrategy
-from strategy_app.services import metrics, rules
+from strategy_app.services.evaluation import metrics, rules
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from strategy_app.exports import bp, figures, writers
 from strategy_app.exports import report as report_page
 from strategy_app.main.routes import as_of_date
 from strategy_app.security import signed_in_only
-from strategy_app.services import data_version, exports
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import data_version
+from strategy_app.services.reads import exports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = "any(plans, indicators, actuals)"

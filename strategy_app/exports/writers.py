@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from strategy_app.services.exports import DATE, DATETIME, PERCENT, TEXT, YES_NO, Table
+from strategy_app.services.reads.exports import DATE, DATETIME, PERCENT, TEXT, YES_NO, Table
 
 # A spreadsheet takes a cell that starts with one of these as a formula (or a DDE command).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

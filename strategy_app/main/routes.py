@@ -11,8 +11,8 @@ from flask_login import login_required
 from strategy_app.extensions import db
 from strategy_app.main import bp
 from strategy_app.schemas.common import MAX_DATE, MIN_DATE
-from strategy_app.services import dashboard as dashboard_service
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.reads import dashboard as dashboard_service
 
 
 def as_of_date() -> date:

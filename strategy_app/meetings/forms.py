@@ -28,7 +28,7 @@ from wtforms import (
 )
 
 from strategy_app.plans.common import objective_choices, plannable_departments
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation.clock import today
 
 ADD_ROW = "add_row"  # name of the "Add another decision" submit button
 BLANK_ROWS = 2  # blank decision rows offered on a new form

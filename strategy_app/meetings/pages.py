@@ -17,7 +17,9 @@ from strategy_app import charts
 from strategy_app.departments.pages import load_users
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy, User
-from strategy_app.services import dashboard, reviews, rules
+from strategy_app.services.evaluation import rules
+from strategy_app.services.reads import dashboard
+from strategy_app.services.writes import reviews
 
 PLANS_PER_DEPARTMENT = 8  # plans listed on a department's slide (open ones first)
 OVERDUE_LISTED = 20

@@ -26,8 +26,8 @@ from strategy_app.models import ActionPlan, Review, ReviewDecision
 from strategy_app.schemas.common import ID_URL, MAX_DATE, MIN_DATE
 from strategy_app.schemas.reviews import ReviewIn
 from strategy_app.security import signed_in_only
-from strategy_app.services import cascade, reviews
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.writes import cascade, reviews
 
 ID = ID_URL  # ids beyond the column's range are simply not found
 PER_PAGE = 25

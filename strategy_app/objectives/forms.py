@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from strategy_app.forms import no_nul
 from strategy_app.models import Objective
 from strategy_app.schemas.common import MAX_ID
-from strategy_app.services.rules import STATUSES
+from strategy_app.services.evaluation.rules import STATUSES
 
 # Offered in the tag input's suggestions, besides the tags already in use.
 TAG_SUGGESTIONS = (

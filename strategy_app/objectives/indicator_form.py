@@ -30,7 +30,7 @@ from strategy_app.models import Indicator, User
 from strategy_app.objectives.forms import changed, strip
 from strategy_app.objectives.saving import save
 from strategy_app.schemas import IndicatorIn, IndicatorPatch
-from strategy_app.services import cascade
+from strategy_app.services.writes import cascade
 
 BLANK_ROWS = 3  # blank milestone rows offered below the existing ones
 ADD_ROW = "add_row"  # name of the "Add another row" submit button

@@ -25,9 +25,10 @@ from strategy_app.objectives.indicator_form import (
     indicator_form,
     update_indicator_from,
 )
-from strategy_app.services import cascade, rules
-from strategy_app.services.clock import today
-from strategy_app.services.history import history
+from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.reads.history import history
+from strategy_app.services.writes import cascade
 
 MEASUREMENTS_PER_PAGE = 50
 

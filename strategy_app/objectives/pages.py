@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from strategy_app import charts
 from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement
-from strategy_app.services import metrics, rules
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.clock import today
 
 Points = dict[int, list[tuple[date, float]]]
 

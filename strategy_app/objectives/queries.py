@@ -13,7 +13,7 @@ from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Objective, ServiceStrategy, User
 from strategy_app.objectives import pages
 from strategy_app.objectives.forms import TAG_SUGGESTIONS
-from strategy_app.services import metrics, rules
+from strategy_app.services.evaluation import metrics, rules
 
 PER_PAGE = 25
 MAX_SUGGESTED_TAGS = 200

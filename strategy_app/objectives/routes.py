@@ -20,9 +20,9 @@ from strategy_app.objectives.forms import (
 )
 from strategy_app.objectives.saving import save
 from strategy_app.schemas import ObjectiveIn, ObjectivePatch
-from strategy_app.services import cascade
-from strategy_app.services.clock import today
-from strategy_app.services.history import history
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.reads.history import history
+from strategy_app.services.writes import cascade
 
 NONE_CHOICE = SelectChoice("", "— none —")
 

@@ -12,7 +12,7 @@ from wtforms import Field
 
 from strategy_app.forms import attach_errors, submit
 from strategy_app.schemas.common import parse
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.plumbing.errors import ValidationFailed
 
 T = TypeVar("T")
 _FIELD_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")

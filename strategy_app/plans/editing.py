@@ -29,8 +29,8 @@ from strategy_app.plans.forms import (
     typed,
 )
 from strategy_app.schemas.inputs import PlanIn, PlanPatch
-from strategy_app.services import cascade
-from strategy_app.services.errors import PermissionDenied, StaleVersion
+from strategy_app.services.plumbing.errors import PermissionDenied, StaleVersion
+from strategy_app.services.writes import cascade
 
 
 def _fill_choices(form: PlanForm, plan: ActionPlan | None = None) -> None:

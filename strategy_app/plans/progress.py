@@ -18,7 +18,7 @@ from strategy_app.plans import bp
 from strategy_app.plans.common import ID, load_plan
 from strategy_app.plans.forms import CheckInForm, typed
 from strategy_app.schemas.inputs import CheckInIn
-from strategy_app.services import cascade
+from strategy_app.services.writes import cascade
 
 CHECK_IN_FIELDS = ("state", "progress_pct", "confidence", "text")
 

@@ -14,8 +14,9 @@ from strategy_app.models import ActionPlan, Department, Objective, User
 from strategy_app.plans import bp
 from strategy_app.plans.common import ID, load_plan, plannable_departments
 from strategy_app.plans.forms import PlanFilterForm
-from strategy_app.services import cascade, rules
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.writes import cascade
 
 PER_PAGE = 25
 MAX_PAGE = 1_000_000

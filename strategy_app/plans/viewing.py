@@ -19,9 +19,10 @@ from strategy_app.objectives.pages import indicator_charts
 from strategy_app.plans import bp
 from strategy_app.plans.common import ID, load_plan
 from strategy_app.plans.forms import DependencyForm, typed
-from strategy_app.services import cascade, dependencies, metrics, rules
-from strategy_app.services.clock import today
-from strategy_app.services.history import history
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.reads.history import history
+from strategy_app.services.writes import cascade, dependencies
 
 CHECK_INS_SHOWN = 100
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Objective, ServiceStrategy
-from strategy_app.services import metrics, rules
+from strategy_app.services.evaluation import metrics, rules
 
 ROWS_PER_PAGE = 50
 

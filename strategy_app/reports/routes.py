@@ -9,10 +9,10 @@ from strategy_app.main.routes import as_of_date
 from strategy_app.reports import bp
 from strategy_app.reports.matrix import matrix as build_matrix
 from strategy_app.reports.paging import paginate_list
-from strategy_app.services import alignment
-from strategy_app.services.clock import today
-from strategy_app.services.my_updates import my_updates as build_my_updates
-from strategy_app.services.rules import CHECK_IN_DAYS
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.evaluation.rules import CHECK_IN_DAYS
+from strategy_app.services.reads import alignment
+from strategy_app.services.reads.my_updates import my_updates as build_my_updates
 
 FINDINGS_SHOWN = 100  # per kind on the whole report; ?kind= pages through one kind
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.plumbing.errors import ValidationFailed
 
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2200, 12, 31)
 MAX_ABS_VALUE = 1e15

@@ -18,9 +18,9 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
-from strategy_app.services import metrics, rules
-from strategy_app.services.metrics import CascadeView
-from strategy_app.services.strategy_admin import LinkFlags, link_flags
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.metrics import CascadeView
+from strategy_app.services.writes.strategy_admin import LinkFlags, link_flags
 
 
 @dataclass

@@ -16,7 +16,7 @@ from strategy_app import forms, policy
 from strategy_app.extensions import db
 from strategy_app.models import User
 from strategy_app.schemas.common import ID_URL, parse
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.plumbing.errors import ValidationFailed
 from strategy_app.strategy.forms import NONE_CHOICE
 
 T = TypeVar("T")

@@ -9,7 +9,8 @@ from strategy_app import forms, policy
 from strategy_app.extensions import db
 from strategy_app.models import CompanyStrategy
 from strategy_app.schemas.inputs import CompanyStrategyIn, CompanyStrategyPatch
-from strategy_app.services import cascade, history, strategy_admin
+from strategy_app.services.reads import history
+from strategy_app.services.writes import cascade, strategy_admin
 from strategy_app.strategy import bp
 from strategy_app.strategy.common import ID, owner_choices, render_form, require
 from strategy_app.strategy.forms import CompanyStrategyForm

@@ -8,8 +8,9 @@ from flask_login import current_user
 from strategy_app import forms, policy
 from strategy_app.main.routes import as_of_date
 from strategy_app.security import signed_in_only
-from strategy_app.services import history, strategy_admin
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.reads import history
+from strategy_app.services.writes import strategy_admin
 from strategy_app.strategy import bp, cascade_page
 from strategy_app.strategy.common import render_form, require
 from strategy_app.strategy.forms import OrganizationForm

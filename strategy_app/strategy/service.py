@@ -14,8 +14,10 @@ from strategy_app import forms, policy
 from strategy_app.extensions import db
 from strategy_app.models import CompanyStrategy, Objective, ServiceStrategy, StrategyLink
 from strategy_app.schemas.inputs import ServiceStrategyIn, ServiceStrategyPatch
-from strategy_app.services import cascade, history, metrics, strategy_admin
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation import metrics
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.reads import history
+from strategy_app.services.writes import cascade, strategy_admin
 from strategy_app.strategy import bp
 from strategy_app.strategy.common import ID, owner_choices, render_form, require, submit_rows
 from strategy_app.strategy.forms import SERVICE_STATUS_CHOICES, ServiceStrategyForm

@@ -19,7 +19,7 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.services import metrics, rules
+from strategy_app.services.evaluation import metrics, rules
 
 # Past this many nodes the map leaves out the plans, then the objectives: a sunburst of
 # thousands of slivers says nothing, and the page would carry megabytes.

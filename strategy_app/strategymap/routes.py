@@ -11,7 +11,7 @@ from wtforms import SelectChoice, SelectField
 from strategy_app.extensions import db
 from strategy_app.main.routes import as_of_date
 from strategy_app.models import ServiceStrategy
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation.clock import today
 from strategy_app.strategymap import bp, pages
 
 

@@ -13,8 +13,8 @@ from strategy_app import charts
 from strategy_app.extensions import db
 from strategy_app.main.routes import as_of_date
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy
-from strategy_app.services import rules
-from strategy_app.services.clock import today
+from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.clock import today
 from strategy_app.timeline import bp
 from strategy_app.timeline.forms import TimelineFilterForm
 

@@ -42,7 +42,7 @@ from strategy_app.models import (
     ServiceStrategy,
 )
 from strategy_app.models.base import utcnow
-from strategy_app.services.tokens import create_token
+from strategy_app.services.writes.tokens import create_token
 
 PREFIX = "/api/v1"
 _NO_BODY = object()
@@ -163,7 +163,7 @@ FROZEN_RETRY_AFTER = "20"
 @pytest.fixture
 def frozen_rate_clock(monkeypatch):
     """Stop the rate limiter's clock (only its own: time.time elsewhere runs on)."""
-    from strategy_app.services import ratelimit
+    from strategy_app.services.plumbing import ratelimit
 
     monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: FROZEN_CLOCK))
 
@@ -410,7 +410,7 @@ def audit_events(action: str | None = None, entity_type: str | None = None) -> l
 
 def expire_token(plain_token: str) -> None:
     """Make a token expired (yesterday)."""
-    from strategy_app.services.tokens import token_hash
+    from strategy_app.services.writes.tokens import token_hash
 
     row = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == token_hash(plain_token))
@@ -420,7 +420,7 @@ def expire_token(plain_token: str) -> None:
 
 
 def revoke_token(plain_token: str) -> None:
-    from strategy_app.services.tokens import token_hash
+    from strategy_app.services.writes.tokens import token_hash
 
     row = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == token_hash(plain_token))

@@ -17,8 +17,8 @@ from strategy_app.models import (
     Objective,
     User,
 )
-from strategy_app.services import metrics, rules
-from strategy_app.services.tokens import create_token
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.writes.tokens import create_token
 from tests import factories
 from tests.api.conftest import (
     FROZEN_RETRY_AFTER,
@@ -827,7 +827,7 @@ def test_a_token_in_the_url_or_a_session_cookie_is_not_enough(api, world, client
 
 def test_token_use_is_recorded(api, world):
     from strategy_app.models import ApiToken
-    from strategy_app.services.tokens import token_hash
+    from strategy_app.services.writes.tokens import token_hash
 
     assert api.get("/me").status_code == 200
     db.session.expire_all()

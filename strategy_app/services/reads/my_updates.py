@@ -29,13 +29,13 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services import metrics, rules
-from strategy_app.services.alignment import IN_LIST_LIMIT, milestone_dates
-from strategy_app.services.rules import (
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.rules import (
     checkpoints,
     current_period_start,
     due_an_actual,
 )
+from strategy_app.services.reads.alignment import IN_LIST_LIMIT, milestone_dates
 
 LIMIT = 100  # items listed per kind; the totals count them all
 

@@ -25,7 +25,7 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services import metrics, rules
+from strategy_app.services.evaluation import metrics, rules
 
 ATTENTION = 10  # objectives listed under "needs attention"
 MISSES = 10  # indicators in "biggest misses"

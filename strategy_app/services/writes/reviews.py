@@ -33,8 +33,9 @@ from strategy_app.models.base import utcnow
 from strategy_app.schemas.common import MAX_TEXT, parse
 from strategy_app.schemas.inputs import PlanIn
 from strategy_app.schemas.reviews import DecisionIn, ReviewIn
-from strategy_app.services import cascade, data_version
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.plumbing import data_version
+from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app.services.writes import cascade
 
 DEFAULT_DAYS = 14  # the window when no review has been recorded yet
 LIMIT = 20  # items listed per kind of change

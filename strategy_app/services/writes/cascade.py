@@ -30,8 +30,13 @@ from strategy_app.models import (
 from strategy_app.models.base import utcnow
 from strategy_app.schemas import inputs
 from strategy_app.schemas.common import MAX_ID
-from strategy_app.services import rules
-from strategy_app.services.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from strategy_app.services.evaluation import rules
+from strategy_app.services.plumbing.errors import (
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
 
 T = TypeVar("T")
 

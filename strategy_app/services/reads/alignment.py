@@ -43,8 +43,9 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.services import data_version, metrics
-from strategy_app.services.rules import checkpoints, no_recent_actual
+from strategy_app.services.evaluation import metrics
+from strategy_app.services.evaluation.rules import checkpoints, no_recent_actual
+from strategy_app.services.plumbing import data_version
 
 # Above this many ids, a query reads every row and keeps those asked for (as metrics does).
 IN_LIST_LIMIT = 500

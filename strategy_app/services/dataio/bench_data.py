@@ -37,9 +37,9 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
-from strategy_app.services import data_version
-from strategy_app.services.clock import today
-from strategy_app.services.users import hash_password
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import data_version
+from strategy_app.services.writes.users import hash_password
 
 # Every bench user signs in with this password (documented in benchmarks/README.md).
 BENCH_PASSWORD = "bench-password-123"  # noqa: S105 - a published benchmark password

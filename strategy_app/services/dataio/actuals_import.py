@@ -16,9 +16,10 @@ from datetime import date
 from strategy_app.models import Indicator, Measurement, User
 from strategy_app.schemas import inputs
 from strategy_app.schemas.common import parse
-from strategy_app.services import measurements, rules, variance
-from strategy_app.services.clock import today
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app.services.writes import measurements, variance
 
 MAX_ROWS = 1_000
 MAX_BYTES = 1024 * 1024

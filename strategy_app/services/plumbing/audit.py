@@ -18,7 +18,7 @@ from sqlalchemy.orm import InstanceState, Mapper, Session, object_session
 
 from strategy_app.models.audit import AuditEvent
 from strategy_app.models.base import utcnow
-from strategy_app.services import data_version
+from strategy_app.services.plumbing import data_version
 
 ACTOR_KEY = "audit_actor_id"
 SECRET_FIELDS = {"password_hash", "token_hash", "session_token"}

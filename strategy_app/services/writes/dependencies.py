@@ -14,8 +14,8 @@ from strategy_app import policy
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, PlanDependency, User
 from strategy_app.schemas.common import MAX_TEXT, Id, Input, Text
-from strategy_app.services.cascade import check
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app.services.writes.cascade import check
 
 FIELD = "blocked_by_id"
 

@@ -17,8 +17,8 @@ from strategy_app import policy
 from strategy_app.extensions import db
 from strategy_app.models import CompanyStrategy, Organization, ServiceStrategy, StrategyLink, User
 from strategy_app.schemas.common import Input, Text, Title
-from strategy_app.services.cascade import archive, check, restore
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app.services.writes.cascade import archive, check, restore
 
 Direction = Literal["up", "down"]
 

@@ -24,7 +24,7 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services import metrics, rules
+from strategy_app.services.evaluation import metrics, rules
 
 # Rows fetched from the database at a time (a server-side cursor on PostgreSQL).
 BATCH = 2000

@@ -13,7 +13,7 @@ from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Indicator, Measurement, User
 from strategy_app.schemas import inputs
 from strategy_app.schemas.common import parse
-from strategy_app.services.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
 
 MAX_BATCH = 5000
 _LOAD_PARENTS = (selectinload(Indicator.action_plan), selectinload(Indicator.objective))

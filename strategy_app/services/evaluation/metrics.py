@@ -23,9 +23,11 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.services import data_version, rules
+from strategy_app.services.evaluation import rules
 
 # Above this many ids, a query loads the rows of every item and keeps those asked for.
+from strategy_app.services.plumbing import data_version
+
 _IN_LIST_LIMIT = 500
 
 

@@ -18,9 +18,11 @@ from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Measurement, User
 from strategy_app.schemas import inputs
 from strategy_app.schemas.common import Id, Input, Text, Title, parse
-from strategy_app.services import audit, cascade, measurements, metrics, rules
-from strategy_app.services.clock import today
-from strategy_app.services.errors import ValidationFailed
+from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import audit
+from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app.services.writes import cascade, measurements
 
 CHECK_IN, RECORD, NEW_PLAN = "check_in", "record", "new_plan"
 # The check-in's text holds both; together they stay within one Text field.

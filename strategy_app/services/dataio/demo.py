@@ -38,8 +38,11 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
-from strategy_app.services import audit, checklist, clock, rules, users
-from strategy_app.services import demo_data as data
+from strategy_app.services.dataio import checklist
+from strategy_app.services.dataio import demo_data as data
+from strategy_app.services.evaluation import clock, rules
+from strategy_app.services.plumbing import audit
+from strategy_app.services.writes import users
 
 # The binding sign-ins of DESIGN §5 (email, role); member@demo.test belongs to sales.
 DEMO_SIGN_INS: list[tuple[str, str]] = [

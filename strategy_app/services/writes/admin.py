@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import ROLES, Department, LoginThrottle, User
 from strategy_app.models.base import utcnow
-from strategy_app.services import users
-from strategy_app.services.audit import record
-from strategy_app.services.users import UserError
+from strategy_app.services.plumbing.audit import record
+from strategy_app.services.writes import users
+from strategy_app.services.writes.users import UserError
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")

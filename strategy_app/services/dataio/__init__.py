@@ -1,0 +1,2 @@
+"""Data in and out: the demo story, the benchmark data set, backup and restore, imports of
+actuals, the built-in checklist. The top of the house: may import any other service package."""
