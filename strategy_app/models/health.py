@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from strategy_app.extensions import db
-from strategy_app.models.base import ArchiveMixin, IdMixin, enum_check
+from strategy_app.models.base import ArchiveMixin, IdMixin, UTCDateTime, enum_check
 
 if TYPE_CHECKING:
     from strategy_app.models.plan import ActionPlan
@@ -87,6 +87,8 @@ class FollowUp(IdMixin, ArchiveMixin, db.Model):
     action_plan_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("action_plans.id", ondelete="SET NULL"), index=True
     )
+    # When the loop closed (state became resolved): the median days to close counts to it.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     response: Mapped[NpsResponse] = relationship(back_populates="follow_up")
     owner: Mapped[User | None] = relationship()

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 DIRECTIONS = ("increase", "decrease", "maintain")
 SOURCES = ("manual", "api", "import", "nps")
+ACTUALS_SOURCES = ("manual", "nps")
 
 
 class Indicator(IdMixin, ArchiveMixin, db.Model):
@@ -40,6 +41,12 @@ class Indicator(IdMixin, ArchiveMixin, db.Model):
     target_date: Mapped[date] = mapped_column(sa.Date)
     tolerance: Mapped[float] = mapped_column(sa.Float, default=0.10)
     external_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    # "nps": the actuals are the monthly NPS (of nps_segment, or of every segment when None),
+    # recomputed whenever responses change; "manual": entered or pushed as usual.
+    actuals_source: Mapped[str] = mapped_column(
+        sa.String(10), default="manual", server_default="manual"
+    )
+    nps_segment: Mapped[str | None] = mapped_column(sa.String(80))
 
     objective: Mapped[Objective | None] = relationship(back_populates="indicators")
     action_plan: Mapped[ActionPlan | None] = relationship(back_populates="indicators")
@@ -55,6 +62,7 @@ class Indicator(IdMixin, ArchiveMixin, db.Model):
             "(objective_id IS NULL) <> (action_plan_id IS NULL)", name="exactly_one_parent"
         ),
         enum_check("direction", DIRECTIONS, "direction_valid"),
+        enum_check("actuals_source", ACTUALS_SOURCES, "actuals_source_valid"),
         sa.CheckConstraint("tolerance >= 0 AND tolerance <= 1", name="tolerance_range"),
         sa.CheckConstraint("baseline_date < target_date", name="date_order"),
     )

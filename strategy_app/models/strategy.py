@@ -111,6 +111,9 @@ class Objective(IdMixin, ArchiveMixin, db.Model):
     due_date: Mapped[date | None] = mapped_column(sa.Date)
     # Free tags: moments of truth, critical success factors, KPI categories.
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Customer evidence shown beside its indicators: an NPS segment, a service-health element.
+    nps_segment: Mapped[str | None] = mapped_column(sa.String(80))
+    health_element: Mapped[str | None] = mapped_column(sa.String(40))
 
     service_strategy: Mapped[ServiceStrategy] = relationship(back_populates="objectives")
     owner: Mapped[User | None] = relationship()

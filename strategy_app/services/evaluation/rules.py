@@ -359,14 +359,61 @@ def department_scorecard(
 # --- customer measures --------------------------------------------------------------------
 
 
+PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # promoters score 9–10, detractors 0–6, passives 7–8
+
+
+def nps_category(score: int) -> str:
+    """"promoter" (9–10), "passive" (7–8) or "detractor" (0–6)."""
+    if score >= PROMOTER_MIN:
+        return "promoter"
+    return "detractor" if score <= DETRACTOR_MAX else "passive"
+
+
+def is_detractor(score: int) -> bool:
+    """A detractor (0–6): their response gets a follow-up."""
+    return score <= DETRACTOR_MAX
+
+
 def nps(scores: Iterable[int]) -> int | None:
     """Net Promoter Score: round(100 × (promoters − detractors) / responses); None if none."""
+    return nps_counts(scores).nps
+
+
+class NpsCounts(NamedTuple):
+    """Responses, promoters, passives and detractors of a set of scores, and their NPS."""
+
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: int | None
+
+
+def nps_counts(scores: Iterable[int]) -> NpsCounts:
+    """Count promoters, passives and detractors; NPS as DESIGN §3 (None with no responses).
+
+    round() is Python's (halves to even), the same everywhere the NPS is shown.
+    """
     items = list(scores)
+    promoters = sum(1 for s in items if s >= PROMOTER_MIN)
+    detractors = sum(1 for s in items if s <= DETRACTOR_MAX)
+    passives = len(items) - promoters - detractors
+    value = round(100 * (promoters - detractors) / len(items)) if items else None
+    return NpsCounts(len(items), promoters, passives, detractors, value)
+
+
+def closed_loop_rate(resolved: int, follow_ups: int) -> float | None:
+    """Share (0–1) of detractor follow-ups resolved; None when there are none."""
+    return resolved / follow_ups if follow_ups else None
+
+
+def median_days(days: Iterable[int]) -> float | None:
+    """The median of a list of day counts (mean of the middle two); None when empty."""
+    items = sorted(days)
     if not items:
         return None
-    promoters = sum(1 for s in items if s >= 9)
-    detractors = sum(1 for s in items if s <= 6)
-    return round(100 * (promoters - detractors) / len(items))
+    mid = len(items) // 2
+    return float(items[mid]) if len(items) % 2 else (items[mid - 1] + items[mid]) / 2
 
 
 def assessment_score(answers: Iterable[int]) -> float | None:
