@@ -85,6 +85,9 @@ def register_blueprints(app: Flask) -> None:
     timeline.register(app)
     strategymap.register(app)
     meetings.register(app)
+    from strategy_app import nps  # the customer's voice (issue 13)
+
+    nps.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

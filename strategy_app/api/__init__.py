@@ -72,6 +72,7 @@ def _http_error(exc: HTTPException):
 
 def register(app: Flask) -> None:
     """Attach the API blueprint (routes imported here so they register on bp)."""
+    from strategy_app.api import nps  # noqa: F401, I001  (the customer's voice, issue 13)
     from strategy_app.api import routes  # noqa: F401
 
     app.register_blueprint(bp)

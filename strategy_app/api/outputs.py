@@ -119,6 +119,10 @@ class ObjectiveOut(Resource):
     start_date: date | None
     due_date: date | None
     tags: list[str]
+    nps_segment: str | None = Field(default=None, description="NPS segment shown as evidence")
+    health_element: str | None = Field(
+        default=None, description="Service-health element key shown as evidence"
+    )
     results: float | None = Field(description="Mean progress of its indicators (0–1); computed")
     execution: float | None = Field(description="Mean execution of its plans (0–1); computed")
     status: Status = Field(description="Worst status of its indicators; computed")
@@ -158,6 +162,10 @@ class IndicatorOut(Resource):
     tolerance: float
     milestones: list[MilestoneOut]
     external_key: str | None
+    actuals_source: Literal["manual", "nps"] = Field(
+        default="manual", description="nps: the actuals are the monthly NPS, recomputed"
+    )
+    nps_segment: str | None = Field(default=None, description="The NPS segment (null: all)")
     expected: float = Field(description="Expected value at as_of (today); computed")
     actual: float | None = Field(description="Latest actual on or before as_of; computed")
     progress: float = Field(description="0–1; computed")

@@ -38,7 +38,7 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
-from strategy_app.services.dataio import checklist
+from strategy_app.services.dataio import checklist, demo_nps
 from strategy_app.services.dataio import demo_data as data
 from strategy_app.services.evaluation import clock, rules
 from strategy_app.services.plumbing import audit
@@ -179,6 +179,7 @@ class _Builder:
         self.nps()
         self.assessment()
         self.review()
+        demo_nps.add(self)  # the customer's voice: segments, follow-ups, NPS-fed indicator
 
     def user(self, email: str, role: str, department: Department | None) -> User:
         name, _ = data.PEOPLE[email]

@@ -363,7 +363,7 @@ PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # promoters score 9–10, detractors 0–6, 
 
 
 def nps_category(score: int) -> str:
-    """"promoter" (9–10), "passive" (7–8) or "detractor" (0–6)."""
+    """The category of a score: promoter (9–10), passive (7–8) or detractor (0–6)."""
     if score >= PROMOTER_MIN:
         return "promoter"
     return "detractor" if score <= DETRACTOR_MAX else "passive"

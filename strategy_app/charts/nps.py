@@ -1,0 +1,96 @@
+"""NPS figures: promoters, passives and detractors stacked per month with the NPS line."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from typing import Any
+
+from strategy_app.charts.base import bar_marker, count_ticks, empty_note, layout, plain, with_table
+
+CATEGORIES = (
+    ("detractors", "Detractors (0–6)", "#b02a37", "x"),
+    ("passives", "Passives (7–8)", "#adb5bd", "."),
+    ("promoters", "Promoters (9–10)", "#146c43", ""),
+)
+NPS_COLOUR = "#0d6efd"
+
+
+def month_label(period: str) -> str:
+    """A month as people write it: 2026-05 becomes May 2026."""
+    year, month = period.split("-")
+    return f"{calendar.month_abbr[int(month)]} {year}"
+
+
+def trend(
+    months: Sequence[Any], title: str = "NPS by month", *, height: int = 400, subtitle: str = ""
+) -> dict[str, Any]:
+    """Stacked counts of each month's promoters, passives and detractors, and the NPS line.
+
+    months: objects with .label ("YYYY-MM") and .counts (rules.NpsCounts), oldest first.
+    """
+    x = [month_label(m.label) for m in months]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": x,
+            "y": [getattr(m.counts, key) for m in months],
+            "marker": bar_marker(colour, pattern),
+            "hovertemplate": f"%{{x}}: %{{y}} {plain(name.split(' ')[0].lower())}<extra></extra>",
+        }
+        for key, name, colour, pattern in CATEGORIES
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers+text",
+            "name": "NPS",
+            "x": x,
+            "y": [m.counts.nps for m in months],
+            "yaxis": "y2",
+            "line": {"color": NPS_COLOUR, "width": 3},
+            "marker": {"symbol": "diamond", "size": 10, "color": NPS_COLOUR},
+            "text": [f"{m.counts.nps:+d}" if m.counts.nps is not None else "" for m in months],
+            "textposition": "top center",
+            "textfont": {"color": NPS_COLOUR},
+            "hovertemplate": "%{x}: NPS %{y:+d}<extra></extra>",
+            "cliponaxis": False,
+        }
+    )
+    top = max((m.counts.responses for m in months), default=0)
+    fig_layout = layout(
+        title,
+        "Month",
+        "Responses",
+        height=height,
+        subtitle=subtitle,
+        barmode="stack",
+        yaxis2={
+            "title": {"text": "NPS"},
+            "overlaying": "y",
+            "side": "right",
+            "range": [-100, 100],
+            "zeroline": True,
+            "zerolinecolor": "#6c757d",
+            "automargin": True,
+        },
+    )
+    fig_layout["yaxis"].update(count_ticks(top))
+    fig_layout["margin"]["r"] = 60
+    if not months:
+        fig_layout["annotations"] = [empty_note("No responses yet.")]
+    figure = {"data": traces, "layout": fig_layout}
+    rows = [
+        [
+            month_label(m.label),
+            m.counts.responses,
+            m.counts.promoters,
+            m.counts.passives,
+            m.counts.detractors,
+            "—" if m.counts.nps is None else f"{m.counts.nps:+d}",
+        ]
+        for m in months
+    ]
+    headers = ["Month", "Responses", "Promoters", "Passives", "Detractors", "NPS"]
+    return with_table(figure, headers, rows)

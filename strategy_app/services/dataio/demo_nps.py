@@ -1,0 +1,171 @@
+"""The demo's customer voice, on top of demo.py's monthly survey: more answers from the three
+segments (a few hundred over six months), follow-ups in every state with when each loop
+closed, the NPS indicator fed by the monthly NPS, and objectives linked to their evidence.
+
+The story: large chains warm up as delivery slots get confirmed; independent stores stay
+cool (their fixed weekly runs have not started); wholesalers are steady but dislike invoice
+errors. Every answer is dated in the six months before this one, and recorded that day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import cycle
+
+import sqlalchemy as sa
+
+from strategy_app.models import FollowUp, Indicator, NpsResponse, Objective
+from strategy_app.services.dataio import demo_data as data
+from strategy_app.services.evaluation import rules
+from strategy_app.services.writes import nps as nps_writes
+
+# Extra answers per segment, six months ago to last month.
+# fmt: off
+EXTRA_SCORES = {
+    "large chains": (
+        "8 6 9 3 7 10 5 8 9 2 7 8 6 9",
+        "9 7 5 8 10 6 9 8 4 9 7 10 8 6",
+        "10 8 9 6 9 7 10 5 9 8 10 7 9 8",
+        "9 10 7 9 8 10 6 9 10 8 9 7 10 9",
+        "10 9 9 7 10 8 9 10 6 9 10 8 9 10",
+        "10 9 10 8 9 10 9 7 10 9 10 6 9 10",
+    ),
+    "independent stores": (
+        "6 4 8 2 7 5 9 3 6 8 5 7",
+        "5 7 3 8 6 9 4 7 2 8 6 7",
+        "7 5 8 6 3 9 7 4 8 6 9 5",
+        "8 6 7 4 9 7 5 8 6 9 3 8",
+        "7 9 6 8 5 9 7 3 8 9 6 7",
+        "9 6 8 7 10 5 8 9 6 7 9 4",
+    ),
+    "wholesalers": (
+        "9 7 4 8 10 6 8 9",
+        "8 9 6 7 9 3 10 8",
+        "9 8 5 9 7 10 6 8",
+        "10 7 9 4 8 9 7 9",
+        "9 8 6 10 7 9 5 8",
+        "8 9 7 10 6 9 8 9",
+    ),
+}
+# fmt: on
+PREFIXES = {"large chains": "CH", "independent stores": "IS", "wholesalers": "WH"}
+EXTRA_ISSUES = {
+    "large chains": (
+        ("The delivery slot was confirmed, then missed by half a day.", data.lead("logistics")),
+        ("Our buyer waited a week for an answer on a price query.", data.lead("sales")),
+    ),
+    "independent stores": (
+        ("Deliveries only come once a week now and we ran out of stock.", data.lead("logistics")),
+        ("Nobody picks up the phone on Monday mornings.", data.MEMBER),
+        ("The minimum order is too high for a small shop.", data.lead("sales")),
+    ),
+    "wholesalers": (
+        ("The invoice did not match the agreed price list again.", data.lead("finance")),
+        ("We had to re-key the order because the portal was down.", data.lead("systems")),
+    ),
+}
+PRAISE = (
+    "Delivery on the agreed slot, every time this month.",
+    "The contact centre solved it in one call.",
+    "Invoices are finally right.",
+    "",
+)
+NOTES = {
+    "open": "",
+    "contacted": "Called the customer; the fix is on its way.",
+    "resolved": "Called back, explained the cause and agreed what changes.",
+}
+# Objectives and the customer evidence they show (objective key: NPS segment, element key).
+EVIDENCE = {
+    "delivery": ("large chains", "processes"),
+    "ordering": (None, "systems"),
+    "loyalty": ("independent stores", None),
+}
+
+
+def _at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour, 30), tzinfo=UTC)
+
+
+def _state(age: int, n: int) -> str:
+    """Last month's follow-ups are mostly open, the month before's half done, older closed."""
+    if age == 1:
+        return ("open", "contacted", "open", "resolved")[n % 4]
+    if age == 2:
+        return ("contacted", "resolved", "resolved")[n % 3]
+    return "resolved" if n % 7 else "contacted"
+
+
+def add(builder) -> None:
+    """Add the extra answers, date every answer's record, feed the NPS indicator, link
+    the objectives. `builder` is demo._Builder (its session, users, plans and today)."""
+    session, today, users = builder.session, builder.today, builder.users
+    months = len(data.NPS_SCORES)
+    plans = cycle(("slots", "selfservice", "deductions", "routes", "crm"))
+    praise = cycle(PRAISE)
+    for segment, by_month in EXTRA_SCORES.items():
+        issues = cycle(EXTRA_ISSUES[segment])
+        for m, scores in enumerate(by_month):
+            first = builder.when(f"f{m - months:+d}")
+            age = months - m
+            for j, score in enumerate(int(s) for s in scores.split()):
+                day = first + timedelta(days=(j * 26 // len(scores.split())) + 1)
+                response = NpsResponse(
+                    date=day,
+                    score=score,
+                    segment=segment,
+                    customer_ref=f"{PREFIXES[segment]}-{(j * 5 + m * 11) % 60 + 41:03d}",
+                )
+                if score >= rules.PROMOTER_MIN:
+                    response.comment = next(praise)
+                elif rules.is_detractor(score):
+                    text, owner = next(issues)
+                    state = _state(age, j)
+                    response.comment = text
+                    response.follow_up = FollowUp(
+                        owner=users[owner],
+                        state=state,
+                        note=NOTES[state],
+                        action_plan=builder.plans[next(plans)],
+                    )
+                session.add(response)
+    session.flush()
+    _date_the_records(session, today)
+    _feed_the_nps_indicator(session, today)
+    _link_objectives(session)
+
+
+def _date_the_records(session, today: date) -> None:
+    """Each answer recorded on its day; each loop closed some days later (before today)."""
+    rows = session.scalars(sa.select(NpsResponse).order_by(NpsResponse.id)).all()
+    for n, response in enumerate(rows):
+        response.created_at = response.updated_at = _at(response.date)
+        follow_up = response.follow_up
+        if follow_up is None:
+            continue
+        follow_up.created_at = _at(response.date, 10)
+        if follow_up.state == "resolved":
+            closed = min(response.date + timedelta(days=2 + n % 9), today - timedelta(days=1))
+            follow_up.resolved_at = follow_up.updated_at = _at(max(closed, response.date), 16)
+        else:
+            follow_up.updated_at = follow_up.created_at
+    session.flush()
+
+
+def _feed_the_nps_indicator(session, today: date) -> None:
+    indicator = session.scalar(
+        sa.select(Indicator).where(Indicator.external_key == "nps.all_segments")
+    )
+    if indicator is not None:
+        indicator.actuals_source = "nps"
+        session.flush()
+    nps_writes.recompute_nps_indicators(today)
+
+
+def _link_objectives(session) -> None:
+    titles = {key: title for key, title, *_ in data.OBJECTIVES}
+    for key, (segment, element) in EVIDENCE.items():
+        objective = session.scalar(sa.select(Objective).where(Objective.title == titles[key]))
+        if objective is not None:
+            objective.nps_segment, objective.health_element = segment, element
+    session.flush()
