@@ -163,12 +163,23 @@ def _indicator(c: Ctx) -> dict:
     return {parent: c.obj, **INDICATOR_JSON}
 
 
+def _follow_up(c: Ctx) -> dict:
+    """The follow-up form as its page fills it: the owner kept, the state moved on."""
+    owner = c.ids["member" if c.name == "fu_member" else "other_lead"]
+    return {"owner_id": owner, "state": "contacted", "note": "Called them", "action_plan_id": ""}
+
+
 ORGANIZATION = {"name": "Acme", "vision": "Be first", "mission": "Serve"}
 COMPANY = {"title": "Renamed strategy", "description": "", "owner_id": "", "status": "active"}
 SERVICE = {"title": "Renamed service", "statement": "", "owner_id": "", "status": "active"}
 PASSWORDS = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 ON_PLANS = {"sales_plan": LEAD, "log_plan": EXEC}
 ON_INDICATORS = {"obj_ind": EXEC, "sales_ind": LEAD, "log_ind": EXEC}
+# Follow-ups: executives and leads any; a member those they own (DESIGN §4).
+ON_FOLLOW_UPS = {"fu_member": OWNER, "fu_other": LEAD}
+NPS_FORM = {"date": "2026-06-15", "score": "3", "segment": "chains", "comment": "Late again"}
+NPS_CSV = base64.b64encode(b"date,score,segment\n2026-06-01,9,chains\n2026-06-02,4,chains\n")
+NPS_CSV = NPS_CSV.decode()
 CASCADE, USERS, DEPTS = "/strategy/#company-h", "/admin/users", "/admin/departments"
 
 # fmt: off
@@ -247,6 +258,21 @@ ROUTES: list[Route] = [
          "reviews", to="/meeting/reviews"),
     form("meetings.review_restore", "/meeting/reviews/{obj}/restore", {"review_old": EXEC},
          "reviews", to="/meeting/reviews/{obj}"),
+    # --- the customer's voice: NPS responses (executives and leads), follow-ups (also the
+    # member who owns one), what NPS feeds (as the indicator or objective) -----------------
+    form("nps.add_response", "/nps/responses", {"org": LEAD}, "nps_responses", NPS_FORM,
+         to=r"/nps/follow-ups/\d+"),
+    form("nps.import_csv", "/nps/import", {"org": LEAD}, "nps_responses",
+         {"save": "1", "checked": NPS_CSV}, to="/nps/"),
+    form("nps.follow_up_save", "/nps/follow-ups/{obj}", ON_FOLLOW_UPS, "follow_ups",
+         _follow_up, to="/nps/follow-ups/{obj}"),
+    form("nps.follow_up_state", "/nps/follow-ups/{obj}/state/resolved", ON_FOLLOW_UPS,
+         "follow_ups", to="/nps/follow-ups/{obj}"),
+    form("nps.indicator_source", "/nps/indicators/{obj}/source", ON_INDICATORS, "indicators",
+         {"source": "nps", "segment": "chains"}, to="/objectives/indicators/{obj}"),
+    form("nps.objective_evidence", "/nps/objectives/{obj}/evidence", {"o1": EXEC}, "objectives",
+         {"nps_segment": "chains", "health_element": "systems"},
+         to="/objectives/{obj}#customer-evidence"),
     # --- administration: executives only ---------------------------------------------------
     form("admin.new_user", "/admin/users/new", {"sales": EXEC}, "users",
          lambda c: {"email": "new@example.test", "name": "New", "role": "member",
@@ -309,6 +335,10 @@ ROUTES: list[Route] = [
         "measurements", ACTUAL),
     api("api.batch_measurements", "POST", "/measurements/batch", MEASURE, "measurements",
         lambda c: {"items": [{"indicator_id": c.obj, **ACTUAL}]}),
+    api("api.create_nps_response", "POST", "/nps-responses", {"org": LEAD}, "nps_responses",
+        {"date": "2026-06-15", "score": 4, "segment": "chains"}),
+    api("api.patch_follow_up", "PATCH", "/follow-ups/{obj}", ON_FOLLOW_UPS, "follow_ups",
+        {"state": "resolved", "note": "Called back"}),
 ]
 # fmt: on
 

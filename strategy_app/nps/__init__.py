@@ -3,7 +3,10 @@ the loop (DESIGN §7)."""
 
 from flask import Blueprint, Flask
 
+from strategy_app.security import signed_in_only
+
 bp = Blueprint("nps", __name__, url_prefix="/nps")
+bp.before_request(signed_in_only)
 
 
 def register(app: Flask) -> None:

@@ -28,7 +28,7 @@ from strategy_app.services.writes import nps as nps_writes
 
 PER_PAGE = 25
 MAX_PAGE = 1_000_000
-STATES = dict(STATE_CHOICES)
+STATES = {c.value: c.label for c in STATE_CHOICES}
 
 
 def load_follow_up(ident: int) -> FollowUp:

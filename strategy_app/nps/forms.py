@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -17,7 +18,11 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from strategy_app.forms import no_nul
 from strategy_app.schemas.nps import FIRST_DAY
 
-STATE_CHOICES = [("open", "Open"), ("contacted", "Contacted"), ("resolved", "Resolved")]
+STATE_CHOICES = [
+    SelectChoice("open", "Open"),
+    SelectChoice("contacted", "Contacted"),
+    SelectChoice("resolved", "Resolved"),
+]
 
 
 class ResponseForm(FlaskForm):
@@ -84,7 +89,9 @@ class FollowUpFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    state = SelectField("State", choices=[("", "Any state"), *STATE_CHOICES], validate_choice=False)
+    state = SelectField(
+        "State", choices=[SelectChoice("", "Any state"), *STATE_CHOICES], validate_choice=False
+    )
     owner = SelectField("Owner", choices=[], validate_choice=False)
     segment = SelectField("Segment", choices=[], validate_choice=False)
 
@@ -94,7 +101,10 @@ class FeedForm(FlaskForm):
 
     source = SelectField(
         "Actuals come from",
-        choices=[("manual", "Entered by people or systems"), ("nps", "The monthly NPS")],
+        choices=[
+            SelectChoice("manual", "Entered by people or systems"),
+            SelectChoice("nps", "The monthly NPS"),
+        ],
     )
     segment = SelectField("NPS of", choices=[], validate_choice=False)
 
