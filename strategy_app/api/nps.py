@@ -132,7 +132,7 @@ def _window(stmt: sa.Select, args: ListQuery, model: type, date_column) -> sa.Se
     as_of = _as_of(args)
     if not args.archived:
         stmt = stmt.where(model.archived_at.is_(None))
-    return stmt.where(model.created_at < nps_reads.end_of(as_of), date_column <= as_of)
+    return stmt.where(nps_reads.made_by(model, as_of), date_column <= as_of)
 
 
 def _page(stmt: sa.Select, args: ListQuery, order) -> tuple[list[Any], int]:

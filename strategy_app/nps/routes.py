@@ -123,6 +123,8 @@ def _submitted_text(form: ImportForm) -> str | None:
         except ValidationFailed as exc:
             form.csv_file.errors = [*form.csv_file.errors, *exc.fields["csv"]]
             return None
+        finally:
+            upload.close()
     text = form.csv_text.data or ""
     if len(text.encode("utf-8", "surrogatepass")) > nps_import.MAX_BYTES:
         form.csv_text.errors = [*form.csv_text.errors, "Too much text: at most 2 MB at a time."]
@@ -170,6 +172,23 @@ def import_csv():
         labels=nps_import.COLUMN_LABELS,
         max_rows=nps_import.MAX_ROWS,
     ), status
+
+
+@bp.errorhandler(413)
+def too_large(exc):
+    """A file over the app's upload limit: said beside the file field, nothing read."""
+    if request.endpoint != "nps.import_csv":
+        return exc
+    form = ImportForm(formdata=None)
+    form.csv_file.errors = ["The file is far larger than 2 MB; split it and import each part."]
+    return render_template(
+        "nps/import.html",
+        form=form,
+        parsed=None,
+        token=None,
+        labels=nps_import.COLUMN_LABELS,
+        max_rows=nps_import.MAX_ROWS,
+    ), 413
 
 
 @bp.route("/responses.csv")

@@ -23,7 +23,7 @@ from strategy_app.models import (
     Objective,
     User,
 )
-from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation import clock, rules
 from strategy_app.services.evaluation.rules import NpsCounts
 
 STATE_LABELS = {"open": "Open", "contacted": "Contacted", "resolved": "Resolved"}
@@ -35,6 +35,13 @@ def end_of(day: date) -> datetime:
     if day >= date.max - timedelta(days=1):
         return datetime.max.replace(tzinfo=UTC)
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def made_by(model, as_of: date) -> sa.ColumnElement[bool]:
+    """Rows recorded by the end of as_of; today (or later) that is every row there is."""
+    if as_of >= clock.today():
+        return sa.true()
+    return model.created_at < end_of(as_of)
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ def _live_responses(as_of: date) -> sa.Select:
     return sa.select(NpsResponse.date, NpsResponse.score, NpsResponse.segment).where(
         NpsResponse.archived_at.is_(None),
         NpsResponse.date <= as_of,
-        NpsResponse.created_at < end_of(as_of),
+        made_by(NpsResponse, as_of),
     )
 
 
@@ -105,7 +112,7 @@ def _live_follow_ups(as_of: date) -> sa.Select:
             FollowUp.archived_at.is_(None),
             NpsResponse.archived_at.is_(None),
             NpsResponse.date <= as_of,
-            FollowUp.created_at < end_of(as_of),
+            made_by(FollowUp, as_of),
         )
     )
 
@@ -161,7 +168,7 @@ def overview(as_of: date, segment: str | None = None, recent: int = 20) -> Overv
             .where(
                 NpsResponse.archived_at.is_(None),
                 NpsResponse.date <= as_of,
-                NpsResponse.created_at < end_of(as_of),
+                made_by(NpsResponse, as_of),
             )
             .order_by(NpsResponse.date.desc(), NpsResponse.id.desc())
             .limit(recent)
@@ -206,7 +213,7 @@ def export_rows(as_of: date) -> list[ExportRow]:
         .where(
             NpsResponse.archived_at.is_(None),
             NpsResponse.date <= as_of,
-            NpsResponse.created_at < end_of(as_of),
+            made_by(NpsResponse, as_of),
         )
         .order_by(NpsResponse.date, NpsResponse.id)
     )
@@ -302,7 +309,7 @@ def element_score(key: str, as_of: date) -> ElementEvidence:
         .where(
             Assessment.archived_at.is_(None),
             Assessment.date <= as_of,
-            Assessment.created_at < end_of(as_of),
+            made_by(Assessment, as_of),
         )
         .order_by(Assessment.date.desc(), Assessment.id.desc())
         .limit(1)
