@@ -12,6 +12,8 @@ The cascade (today is FIXED_TODAY, 2026-06-15):
           indicator log_ind   maintain 95, tolerance 0.05, key "crm-log-1", actual 80 (06-01)
       objective O2 (owner: member)
         indicator o2_ind    increase 0 → 10, no actuals
+    NPS responses: promoter (2026-05-10, 9, chains); detractor (2026-06-01, 3, stores) with
+    follow_up (open, owner: member)
 
 Expected figures at today (worked by hand, and checked against services.rules/metrics):
 obj_ind 165/364·100 = 45.33 expected, actual 40, progress 0.4, at_risk; plan_ind expected
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,8 +38,10 @@ from strategy_app.models import (
     ApiToken,
     AuditEvent,
     CompanyStrategy,
+    FollowUp,
     Indicator,
     Measurement,
+    NpsResponse,
     Objective,
     ServiceStrategy,
 )
@@ -130,6 +134,20 @@ def build_world(make) -> World:
         actuals=[(date(2026, 6, 1), 80.0)],
     )
     o2_ind = make.indicator(o2, name="Interviews", target_value=10.0)
+    # The customer's voice: a promoter, and a detractor whose follow-up the member owns.
+    # (Each recorded on the day it came, so that ?as_of= sees it from then on.)
+    promoter = NpsResponse(
+        date=date(2026, 5, 10), score=9, segment="chains", created_at=datetime(2026, 5, 10)
+    )
+    detractor = NpsResponse(
+        date=date(2026, 6, 1), score=3, segment="stores", created_at=datetime(2026, 6, 1)
+    )
+    detractor.comment = "Late"
+    detractor.follow_up = FollowUp(
+        owner=people["member"], state="open", created_at=datetime(2026, 6, 1)
+    )
+    db.session.add_all([promoter, detractor])
+    db.session.flush()
     for name, user in people.items():
         w.users[name] = user.id
     w.ids.update(
@@ -146,6 +164,9 @@ def build_world(make) -> World:
         plan_ind=plan_ind.id,
         log_ind=log_ind.id,
         o2_ind=o2_ind.id,
+        promoter=promoter.id,
+        detractor=detractor.id,
+        follow_up=detractor.follow_up.id,
     )
     for name, user in people.items():
         if name != "viewer":

@@ -46,6 +46,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from strategy_app import create_app
+from strategy_app.api import nps as _nps  # noqa: F401  (registers the NPS operations)
 from strategy_app.api import registry
 from strategy_app.api import routes as _routes  # noqa: F401  (registers the operations)
 from strategy_app.extensions import db
@@ -87,6 +88,7 @@ PATH_KINDS = {
     "objectives": "objective",
     "action-plans": "plan",
     "indicators": "indicator",
+    "follow-ups": "follow_up",
 }
 FIELD_KINDS = {
     "company_strategy_id": "cs",
@@ -132,6 +134,7 @@ def fuzz(fuzz_app):
         "indicator": [world.obj_ind, world.plan_ind, world.log_ind, world.o2_ind],
         "department": [world.sales, world.logistics],
         "user": sorted(world.users.values()),
+        "follow_up": [world.follow_up],
     }
     schema = schemathesis.openapi.from_dict(document)
     schema.app = app
