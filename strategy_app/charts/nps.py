@@ -44,16 +44,13 @@ def trend(
     traces.append(
         {
             "type": "scatter",
-            "mode": "lines+markers+text",
+            "mode": "lines+markers",
             "name": "NPS",
             "x": x,
             "y": [m.counts.nps for m in months],
             "yaxis": "y2",
             "line": {"color": NPS_COLOUR, "width": 3},
             "marker": {"symbol": "diamond", "size": 10, "color": NPS_COLOUR},
-            "text": [f"{m.counts.nps:+d}" if m.counts.nps is not None else "" for m in months],
-            "textposition": "top center",
-            "textfont": {"color": NPS_COLOUR},
             "hovertemplate": "%{x}: NPS %{y:+d}<extra></extra>",
             "cliponaxis": False,
         }
@@ -70,9 +67,13 @@ def trend(
             "title": {"text": "NPS"},
             "overlaying": "y",
             "side": "right",
-            "range": [-100, 100],
+            "range": [-105, 105],
+            "tickmode": "array",
+            "tickvals": [-100, -50, 0, 50, 100],
+            "ticktext": ["−100", "−50", "0", "+50", "+100"],
+            "showgrid": False,
             "zeroline": True,
-            "zerolinecolor": "#6c757d",
+            "zerolinecolor": "#adb5bd",
             "automargin": True,
         },
     )

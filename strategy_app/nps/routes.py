@@ -56,6 +56,7 @@ def _overview_page(form: ResponseForm, status: int = 200):
         figure=figure,
         form=form,
         segment_names=nps_reads.segments(),
+        month_label=nps_charts.month_label,
         today=today(),
     ), status
 

@@ -58,6 +58,13 @@ PAGES = [
     ("sales.lead@demo.test", "/actuals/{plan_indicator}/new"),
     ("sales.lead@demo.test", "/actuals/{plan_indicator}/upload"),
     ("viewer@demo.test", "/"),
+    ("ceo@demo.test", "/nps/"),
+    ("ceo@demo.test", "/nps/?segment=independent stores&as_of=2026-01-31"),
+    ("ceo@demo.test", "/nps/follow-ups"),
+    ("ceo@demo.test", "/nps/import"),
+    ("sales.lead@demo.test", "/nps/follow-ups/{follow_up}"),
+    ("member@demo.test", "/nps/follow-ups/{follow_up}"),
+    ("viewer@demo.test", "/nps/"),
 ]
 
 INDICATOR_LINK = r"^/objectives/indicators/(\d+)$"
@@ -89,6 +96,8 @@ def _resolve(page, path: str) -> str:
             if indicators:
                 known["plan"], known["plan_indicator"] = plan, indicators[0]
                 break
+    if "{follow_up}" in path and "follow_up" not in known:  # an open detractor follow-up
+        known["follow_up"] = _ids(page, "/nps/follow-ups?state=open", r"^/nps/follow-ups/(\d+)$")[0]
     return path.format(**known)
 
 

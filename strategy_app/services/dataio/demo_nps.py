@@ -49,21 +49,23 @@ EXTRA_SCORES = {
 }
 # fmt: on
 PREFIXES = {"large chains": "CH", "independent stores": "IS", "wholesalers": "WH"}
+# What detractors said, who follows up, and the plan that addresses it (None: no plan yet).
 EXTRA_ISSUES = {
     "large chains": (
-        ("The delivery slot was confirmed, then missed by half a day.", data.lead("logistics")),
-        ("Our buyer waited a week for an answer on a price query.", data.lead("sales")),
+        ("The delivery slot was confirmed, then missed by half a day.", "logistics", "slots"),
+        ("Our buyer waited a week for an answer on a price query.", "sales", "crm"),
     ),
     "independent stores": (
-        ("Deliveries only come once a week now and we ran out of stock.", data.lead("logistics")),
-        ("Nobody picks up the phone on Monday mornings.", data.MEMBER),
-        ("The minimum order is too high for a small shop.", data.lead("sales")),
+        ("Deliveries only come once a week now and we ran out of stock.", "logistics",
+         "consolidate"),
+        ("Nobody picks up the phone on Monday mornings.", None, None),
+        ("The minimum order is too high for a small shop.", "sales", None),
     ),
     "wholesalers": (
-        ("The invoice did not match the agreed price list again.", data.lead("finance")),
-        ("We had to re-key the order because the portal was down.", data.lead("systems")),
+        ("The invoice did not match the agreed price list again.", "finance", "deductions"),
+        ("We had to re-key the order because the portal was down.", "systems", "selfservice"),
     ),
-}
+}  # fmt: skip
 PRAISE = (
     "Delivery on the agreed slot, every time this month.",
     "The contact centre solved it in one call.",
@@ -101,7 +103,6 @@ def add(builder) -> None:
     the objectives. `builder` is demo._Builder (its session, users, plans and today)."""
     session, today, users = builder.session, builder.today, builder.users
     months = len(data.NPS_SCORES)
-    plans = cycle(("slots", "selfservice", "deductions", "routes", "crm"))
     praise = cycle(PRAISE)
     for segment, by_month in EXTRA_SCORES.items():
         issues = cycle(EXTRA_ISSUES[segment])
@@ -119,14 +120,14 @@ def add(builder) -> None:
                 if score >= rules.PROMOTER_MIN:
                     response.comment = next(praise)
                 elif rules.is_detractor(score):
-                    text, owner = next(issues)
+                    text, department, plan = next(issues)
                     state = _state(age, j)
                     response.comment = text
                     response.follow_up = FollowUp(
-                        owner=users[owner],
+                        owner=users[data.lead(department) if department else data.MEMBER],
                         state=state,
                         note=NOTES[state],
-                        action_plan=builder.plans[next(plans)],
+                        action_plan=builder.plans[plan] if plan else None,
                     )
                 session.add(response)
     session.flush()
