@@ -504,7 +504,7 @@ def test_an_objective_shows_its_customer_evidence(client, login, people, make):
     page = client.get(f"/objectives/{objective.id}").get_data(as_text=True)
     nps = re.search(r'id="evidence-nps">(.*?)</dd>', page, re.S).group(1)
     # June: 9, 5 → 0; May: 10, 9 → +100.
-    assert "<strong>0</strong> in 2026-06" in nps.replace("+0", "0")
+    assert "<strong>0</strong> in 2026-06" in nps
     assert "+100" in nps
     element = re.search(r'id="evidence-element">(.*?)</dd>', page, re.S).group(1)
     # Systems in the latest assessment: (1 + 2) / 2 × 25 = 37.5 → "38", weak.
@@ -517,3 +517,32 @@ def test_an_objective_shows_its_customer_evidence(client, login, people, make):
         assert refused.status_code == 400
     db.session.refresh(objective)
     assert (objective.nps_segment, objective.health_element) == ("chains", "systems")
+
+
+# --- for the meeting (the integrator's "Customer's voice" slide) ---------------------------
+
+
+def test_the_customer_voice_for_a_meeting(app, people):
+    from strategy_app.charts import nps as nps_charts
+    from strategy_app.services.reads import nps as nps_reads
+
+    respond("2026-05-04", 10)
+    late = respond("2026-05-05", 3, owner=people["lead"])
+    done = respond("2026-06-01", 1, owner=people["lead"])
+    done.follow_up.state, done.follow_up.resolved_at = "resolved", datetime(2026, 6, 3, tzinfo=UTC)
+    db.session.commit()
+    voice = nps_reads.customer_voice(date(2026, 6, 15))
+    assert [(g.label, g.counts.nps) for g in voice.months] == [("2026-05", 0), ("2026-06", -100)]
+    assert [f.id for f in voice.open_follow_ups] == [late.follow_up.id]
+    assert (voice.loop.total, voice.loop.rate, voice.loop.median_days) == (2, 0.5, 2)
+    slide = nps_charts.trend(voice.months, "NPS", surface="meeting")
+    page = nps_charts.trend(voice.months, "NPS")
+    assert slide["layout"]["font"]["size"] > page["layout"]["font"]["size"]
+    assert slide["layout"]["height"] > page["layout"]["height"]
+    assert slide["layout"]["meta"]["table"]["rows"] == [
+        ["May 2026", 2, 1, 0, 1, "0"],
+        ["Jun 2026", 1, 0, 0, 1, "-100"],
+    ]
+    assert [t["y"] for t in slide["data"]] == [[1, 1], [0, 0], [1, 0], [0, -100]]
+    empty = nps_charts.trend([], "NPS")
+    assert empty["layout"]["annotations"][0]["text"] == "No responses yet."

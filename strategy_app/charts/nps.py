@@ -14,6 +14,11 @@ CATEGORIES = (
     ("promoters", "Promoters (9–10)", "#146c43", ""),
 )
 NPS_COLOUR = "#0d6efd"
+# One layout per surface: a page, or a slide of meeting mode (large type for a projector).
+SURFACES: dict[str, dict[str, Any]] = {
+    "page": {"height": 400, "font": 14},
+    "meeting": {"height": 560, "font": 22},
+}
 
 
 def month_label(period: str) -> str:
@@ -22,13 +27,27 @@ def month_label(period: str) -> str:
     return f"{calendar.month_abbr[int(month)]} {year}"
 
 
+def signed(value: int | None) -> str:
+    """An NPS as people write it: +25, 0, −10 (— when there is none)."""
+    if value is None:
+        return "—"
+    return f"+{value}" if value > 0 else str(value)
+
+
 def trend(
-    months: Sequence[Any], title: str = "NPS by month", *, height: int = 400, subtitle: str = ""
+    months: Sequence[Any],
+    title: str = "NPS by month",
+    *,
+    height: int | None = None,
+    subtitle: str = "",
+    surface: str = "page",
 ) -> dict[str, Any]:
     """Stacked counts of each month's promoters, passives and detractors, and the NPS line.
 
-    months: objects with .label ("YYYY-MM") and .counts (rules.NpsCounts), oldest first.
+    months: objects with .label ("YYYY-MM") and .counts (rules.NpsCounts), oldest first
+    (services.reads.nps.by_month); surface: "page" or "meeting" (SURFACES).
     """
+    look = SURFACES[surface]
     x = [month_label(m.label) for m in months]
     traces: list[dict[str, Any]] = [
         {
@@ -60,7 +79,7 @@ def trend(
         title,
         "Month",
         "Responses",
-        height=height,
+        height=height or look["height"],
         subtitle=subtitle,
         barmode="stack",
         yaxis2={
@@ -78,6 +97,7 @@ def trend(
         },
     )
     fig_layout["yaxis"].update(count_ticks(top))
+    fig_layout["font"] = {**fig_layout["font"], "size": look["font"]}
     fig_layout["margin"]["r"] = 60
     if not months:
         fig_layout["annotations"] = [empty_note("No responses yet.")]
@@ -89,7 +109,7 @@ def trend(
             m.counts.promoters,
             m.counts.passives,
             m.counts.detractors,
-            "—" if m.counts.nps is None else f"{m.counts.nps:+d}",
+            signed(m.counts.nps),
         ]
         for m in months
     ]

@@ -277,6 +277,25 @@ def open_detractor_follow_ups(as_of: date, limit: int = 10) -> list[FollowUp]:
     return list(db.session.scalars(stmt).unique())
 
 
+@dataclass(frozen=True)
+class CustomerVoice:
+    """What a meeting shows of the customer's voice: the trend, the loop, what is still open."""
+
+    months: list[Group]
+    loop: LoopStats
+    open_follow_ups: list[FollowUp]
+
+
+def customer_voice(as_of: date, open_listed: int = 10) -> CustomerVoice:
+    """For meeting mode: NPS by month (charts.nps.trend(..., surface="meeting") draws it),
+    the closed loop, and the oldest detractor follow-ups not yet resolved."""
+    return CustomerVoice(
+        months=by_month(responses(as_of))[-TREND_MONTHS:],
+        loop=loop_stats(as_of),
+        open_follow_ups=open_detractor_follow_ups(as_of, open_listed),
+    )
+
+
 # --- evidence on an objective -------------------------------------------------------------
 
 
