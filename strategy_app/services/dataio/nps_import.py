@@ -88,6 +88,13 @@ def _friendly(name: str, messages: list[str]) -> list[str]:
     return out
 
 
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _is_header(cells: list[str]) -> bool:
     return bool(cells) and cells[0].strip().lower() in _HEADER_WORDS
 
@@ -122,14 +129,17 @@ def parse_csv(text: str, today: date) -> Parsed:
         if len(cells) > len(COLUMNS):
             line.errors.append(f"Has {len(cells)} columns; expected at most {len(COLUMNS)}.")
         data = {k: v for k, v in values.items() if v != "" or k in ("date", "score")}
+        bad_fields: dict[str, list[str]] = {}
         try:
             line.response = NpsResponseIn.model_validate(data)
         except ValidationError as exc:
-            for name, messages in errors_by_field(exc).items():
-                line.errors.extend(_friendly(name, messages))
-        problem = line.response and nps_writes.date_problem(line.response.date, today)
-        if problem:
-            line.errors.append(f"Date: {problem}")
+            bad_fields = errors_by_field(exc)
+        for name, messages in bad_fields.items():
+            line.errors.extend(_friendly(name, messages))
+        if "date" not in bad_fields:  # a readable date: also within 2000 … today?
+            day = line.response.date if line.response else _day(line.cells["date"])
+            if day is not None and (problem := nps_writes.date_problem(day, today)):
+                line.errors.insert(0, f"Date: {problem}")
         if line.errors:
             line.response = None
         parsed.lines.append(line)
