@@ -232,7 +232,8 @@ def follow_up_query(
     owner_id: int | None = None,
     segment: str | None = None,
 ) -> sa.Select:
-    """Live follow-ups (with their response, owner and plan loaded), filtered, oldest first."""
+    """Live follow-ups (with their response, owner and plan loaded), filtered: those not
+    resolved first, each part oldest answer first."""
     stmt = (
         _live_follow_ups(as_of)
         .options(
@@ -240,7 +241,7 @@ def follow_up_query(
             joinedload(FollowUp.owner),
             joinedload(FollowUp.action_plan),
         )
-        .order_by(NpsResponse.date, FollowUp.id)
+        .order_by(FollowUp.state == "resolved", NpsResponse.date, FollowUp.id)
     )
     if state:
         stmt = stmt.where(FollowUp.state == state)
