@@ -130,6 +130,7 @@ STEP_TWO = {
         {"csv_text": "2026-05-01,60,on track"},
         {"csv_text": "2026-05-01,1,off track"},  # ... with the explanation
     ],
+    "nps.import_csv": [{"csv_text": "2026-05-01,4,chains,C-1,from the test"}],
 }
 
 
@@ -139,6 +140,7 @@ def _overrides(endpoint: str, w) -> dict[str, str]:
         "auth.login": {"email": w.executive_email},
         "plans.new": {"owner_id": ""},  # the first user is not of the first department
         "plans.dependency_add": {"blocked_by_id": str(w.third_plan)},  # not yet a blocker
+        "nps.import_csv": {"csv_text": "2026-05-01,4,chains,C-1,from the test"},
     }.get(endpoint, {})
 
 

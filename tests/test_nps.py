@@ -285,6 +285,8 @@ def test_a_bad_follow_up_form_changes_nothing(client, login, people):
         {"owner_id": "", "state": "closed", "note": ""},
         {"owner_id": "", "state": "open", "note": "=1+1"},
         {"owner_id": "", "state": "open", "note": "", "action_plan_id": "999999"},
+        {"owner_id": "'; DROP TABLE users; --", "state": "resolved", "note": ""},
+        {"owner_id": "", "state": "resolved", "note": "", "action_plan_id": "1e400"},
     ):
         response = client.post(f"/nps/follow-ups/{r.follow_up.id}", data=data)
         assert response.status_code == 422, data

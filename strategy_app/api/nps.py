@@ -56,20 +56,26 @@ class NpsResponseOut(outputs.Resource):
     follow_up_id: int | None = Field(description="The detractor's follow-up; computed")
 
 
-class NpsGroupOut(outputs.Out):
-    period: str | None = Field(default=None, description="YYYY-MM (by=month)")
-    segment: str | None = Field(default=None, description="The segment (by=segment)")
+class _NpsCounts(outputs.Out):
     responses: int
-    promoters: int
-    passives: int
-    detractors: int
+    promoters: int = Field(description="Scores 9–10")
+    passives: int = Field(description="Scores 7–8")
+    detractors: int = Field(description="Scores 0–6")
     nps: int | None = Field(description="round(100 × (promoters − detractors) / responses)")
+
+
+class NpsMonthOut(_NpsCounts):
+    period: str = Field(description="The month, YYYY-MM")
+
+
+class NpsSegmentOut(_NpsCounts):
+    segment: str = Field(description="The segment (empty: responses with none)")
 
 
 class NpsOut(outputs.Out):
     by: Literal["month", "segment"]
     as_of: date
-    items: list[NpsGroupOut]
+    items: list[NpsMonthOut] | list[NpsSegmentOut]
 
 
 # --- what the API reads -------------------------------------------------------------------
@@ -208,9 +214,12 @@ def nps_summary(args: NpsQuery):
     key = "period" if args.by == "month" else "segment"
     groups = nps_reads.by_month(rows) if args.by == "month" else nps_reads.by_segment(rows)
     items = [{key: g_.label, **g_.counts._asdict()} for g_ in groups]
-    return NpsOut.model_validate({"by": args.by, "as_of": as_of, "items": items}).model_dump(
-        mode="json", exclude_none=False
-    )
+    model = NpsMonthOut if args.by == "month" else NpsSegmentOut
+    return {
+        "by": args.by,
+        "as_of": as_of.isoformat(),
+        "items": [model.model_validate(i).model_dump(mode="json") for i in items],
+    }
 
 
 @operation(

@@ -134,8 +134,17 @@ def follow_up(id: int):
     return _page(follow_up, _form(follow_up))
 
 
-def _id_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 11 else None
+def chosen_id(form, name: str) -> int | None:
+    """The id a select sent ("" is none); anything that is not one of the list's ids puts an
+    error beside the field and answers 0 (which names nothing)."""
+    field = getattr(form, name)
+    value = (field.data or "").strip()
+    if not value:
+        return None
+    if not (value.isdigit() and 1 <= int(value) <= MAX_ID):
+        field.errors = [*field.errors, "Choose one from the list."]
+        return 0
+    return int(value)
 
 
 @bp.post(f"/follow-ups/<{ID_URL}:id>")
@@ -144,12 +153,14 @@ def follow_up_save(id: int):
     follow_up = load_follow_up(id)
     policy.require(current_user, policy.FOLLOW_UP, follow_up)
     form = _form(follow_up)
-    if form.validate():
+    valid = form.validate()
+    owner_id, plan_id = chosen_id(form, "owner_id"), chosen_id(form, "action_plan_id")
+    if valid and 0 not in (owner_id, plan_id):
         data = {
-            "owner_id": _id_or_none(form.owner_id.data),
+            "owner_id": owner_id,
             "state": form.state.data,
             "note": (form.note.data or "").strip(),
-            "action_plan_id": _id_or_none(form.action_plan_id.data),
+            "action_plan_id": plan_id,
         }
         try:
             nps_writes.update_follow_up(current_user, follow_up, parse(FollowUpPatch, data))

@@ -20,7 +20,7 @@ from strategy_app.forms import attach_errors
 from strategy_app.main.routes import as_of_date
 from strategy_app.nps import bp
 from strategy_app.nps.forms import ImportForm, ResponseForm
-from strategy_app.schemas.common import parse
+from strategy_app.schemas.common import MAX_ID, parse
 from strategy_app.schemas.nps import NpsResponseIn
 from strategy_app.services.dataio import nps_import
 from strategy_app.services.evaluation.clock import today
@@ -61,6 +61,17 @@ def _overview_page(form: ResponseForm, status: int = 200):
     ), status
 
 
+def _chosen_owner(form: ResponseForm) -> int | None:
+    """The follow-up owner chosen (None: who enters it); 0 with an error when not an id."""
+    value = (form.owner_id.data or "").strip()
+    if not value:
+        return None
+    if not (value.isdigit() and 1 <= int(value) <= MAX_ID):
+        form.owner_id.errors = [*form.owner_id.errors, "Choose one from the list."]
+        return 0
+    return int(value)
+
+
 def _response_form() -> ResponseForm:
     form = ResponseForm()
     form.owner_id.choices = owner_choices()
@@ -81,14 +92,16 @@ def add_response():
     """Record one answer; a detractor's opens a follow-up at once."""
     policy.require(current_user, policy.HEALTH)
     form = _response_form()
-    if form.validate():
+    valid = form.validate()
+    owner_id = _chosen_owner(form)
+    if valid and owner_id != 0:
         data = {
             "date": form.date.data,
             "score": form.score.data,
             "segment": (form.segment.data or "").strip(),
             "customer_ref": (form.customer_ref.data or "").strip(),
             "comment": (form.comment.data or "").strip(),
-            "owner_id": int(form.owner_id.data) if (form.owner_id.data or "").isdigit() else None,
+            "owner_id": owner_id,
         }
         try:
             response = nps_writes.add_response(current_user, parse(NpsResponseIn, data), today())

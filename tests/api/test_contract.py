@@ -527,6 +527,13 @@ def test_openapi_document_lists_every_operation(app, api, world):
         ("GET", "/indicators/{id}/measurements"),
         ("POST", "/indicators/{id}/measurements"),
         ("POST", "/measurements/batch"),
+        # the customer's voice (issue 13)
+        ("GET", "/nps-responses"),
+        ("POST", "/nps-responses"),
+        ("GET", "/nps"),
+        ("GET", "/follow-ups"),
+        ("GET", "/follow-ups/{id}"),
+        ("PATCH", "/follow-ups/{id}"),
     }
     for kind in SINGLES:
         design |= {("GET", f"/{kind}"), ("POST", f"/{kind}")}
@@ -754,6 +761,8 @@ def _writes(w) -> list[tuple[str, str, dict | None]]:
     writes += [
         ("POST", f"/indicators/{w.obj_ind}/measurements", ACTUAL),
         ("POST", "/measurements/batch", {"items": [{"indicator_id": w.obj_ind, **ACTUAL}]}),
+        ("POST", "/nps-responses", {"date": "2026-06-10", "score": 3}),
+        ("PATCH", f"/follow-ups/{w.follow_up}", {"state": "resolved"}),
     ]
     return writes
 

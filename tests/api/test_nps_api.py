@@ -44,12 +44,20 @@ def test_nps_by_month_and_by_segment(api, world):
     months = api.get("/nps", query={"by": "month"}, as_="viewer_read").get_json()
     # May: 9 → +100; June: 3, 10, 8 → (1 − 1) / 3 = 0.
     assert months["items"] == [
-        {"period": "2026-05", "segment": None, "responses": 1, "promoters": 1, "passives": 0,
-         "detractors": 0, "nps": 100},
-        {"period": "2026-06", "segment": None, "responses": 3, "promoters": 1, "passives": 1,
-         "detractors": 1, "nps": 0},
+        {"period": "2026-05", "responses": 1, "promoters": 1, "passives": 0, "detractors": 0,
+         "nps": 100},
+        {"period": "2026-06", "responses": 3, "promoters": 1, "passives": 1, "detractors": 1,
+         "nps": 0},
     ]  # fmt: skip
     segments = api.get("/nps", query={"by": "segment"}).get_json()["items"]
+    assert set(segments[0]) == {
+        "segment",
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+    }
     # chains: 9, 10, 8 → 2 promoters of 3 → 67; stores: 3 → −100.
     assert [(s["segment"], s["responses"], s["nps"]) for s in segments] == [
         ("chains", 3, 67),
