@@ -82,16 +82,22 @@ def require(user: User | None, action: str, obj: Any = None) -> None:
     if can(user, action, obj):
         return
     from strategy_app.extensions import db
-    from strategy_app.services.plumbing.audit import record
 
     db.session.rollback()  # nothing the refused request may have staged is kept
-    record(
-        db.session,
-        "refused",
-        type(obj).__name__ if obj is not None else "-",
-        getattr(obj, "id", None),
-        changes={"action": action},
-        user_id=getattr(user, "id", None),
-    )
+    record_refusal(getattr(user, "id", None), action, obj)
     db.session.commit()
     abort(403, description="You are not allowed to do this.")
+
+
+def record_refusal(user_id: int | None, action: str, obj: Any = None, **extra: Any) -> None:
+    """Audit a refused request, once per (user, target, action) in a window (caller commits)."""
+    from strategy_app.extensions import db
+    from strategy_app.services.plumbing.audit import record_refused
+
+    record_refused(
+        db.session,
+        user_id,
+        type(obj).__name__ if obj is not None else "-",
+        getattr(obj, "id", None),
+        {"action": action, **extra},
+    )

@@ -89,7 +89,9 @@ def _converter(table: Table, by_kind: dict[str, Callable[[Any], Any]]):
 def csv_chunks(table: Table) -> Iterator[str]:
     """The table as CSV text in chunks: a BOM (Excel reads UTF-8 then), a header, the rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)  # RFC 4180: quotes as needed, CRLF line ends
+    # RFC 4180 with CRLF line ends, and every text cell in quotes: a spreadsheet in a locale
+    # whose separator is ";" (or a tab) would otherwise split "x;=1+1" into a cell "=1+1".
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     buffer.write("\ufeff")
     writer.writerow([neutralise(c.header) for c in table.columns])
     convert = _converter(table, _CSV)
