@@ -8,7 +8,7 @@ no database (the usual layout loads the signed-in user), the API its error shape
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -61,9 +61,11 @@ def unavailable() -> Response:
         body = {"error": {"status": 503, "message": UNAVAILABLE_MESSAGE, "fields": {}}}
         response = make_response(body, 503)
     else:
-        response = make_response(
-            render_template("errors/unavailable.html", message=UNAVAILABLE_MESSAGE), 503
-        )
+        # Straight from Jinja: render_template runs the context processors, and Flask-Login's
+        # loads the signed-in user from the database.
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        html = template.render(message=UNAVAILABLE_MESSAGE, request=request)
+        response = make_response(html, 503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
