@@ -118,6 +118,16 @@ def register(app: Flask) -> None:
     for kind in DATABASE_UNAVAILABLE:
         app.register_error_handler(kind, database_unavailable)
 
+    @app.teardown_appcontext
+    def close_session(_exc):
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later). Its
+        # rollback on a connection the server has just cut raises, and an error there, after
+        # the answer was made, would reach gunicorn as a bare 500.
+        try:
+            db.session.remove()
+        except DATABASE_UNAVAILABLE:
+            db.session.registry.clear()  # the connection is gone; forget the session
+
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         _rollback()
