@@ -327,6 +327,7 @@ def main() -> int:
     # The limiter still runs on every API request (its cost is measured); its limits are
     # raised so that hundreds of timed requests a minute from one address are not refused.
     env.update({"API_RATE_LIMIT_PER_TOKEN": "1000000", "API_RATE_LIMIT_PER_ADDRESS": "1000000"})
+    env.update({"WEB_RATE_LIMIT_PER_ADDRESS": "1000000", "WEB_RATE_LIMIT_PER_USER": "1000000"})
     env.pop("FIXED_TODAY", None)  # the data is placed around the real today
     proc = None
     try:

@@ -33,6 +33,14 @@ CSP = "; ".join(
 # Not counted by the pages' rate limit: files, the health check (probes), and the API, which
 # counts its own requests per token and per address.
 _UNLIMITED_ENDPOINTS = frozenset({"static", "main.healthz"})
+
+
+def _is_file() -> bool:
+    """A static file: ours, or a blueprint's (Bootstrap's CSS and JS)."""
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 RATE_WINDOW_SECONDS = 60
 
 # What a user who must change a temporary password may still reach.
@@ -118,7 +126,7 @@ def register(app: Flask) -> None:
     def rate_limit_pages():
         # Per address and per signed-in user, in a short transaction that never waits on a
         # writer (see ratelimit.run_briefly); the API has its own limits.
-        if request.blueprint == "api" or request.endpoint in _UNLIMITED_ENDPOINTS:
+        if request.blueprint == "api" or request.endpoint in _UNLIMITED_ENDPOINTS or _is_file():
             return None
         checks = []
         if app.config["WEB_RATE_LIMIT_PER_ADDRESS"]:
@@ -140,7 +148,7 @@ def register(app: Flask) -> None:
     @app.before_request
     def enforce_session_lifetime():
         # The API never uses the session cookie (bearer tokens only), so it is not looked at.
-        if request.blueprint == "api" or request.endpoint == "static":
+        if request.blueprint == "api" or _is_file():
             return None
         if not current_user.is_authenticated:
             return None
