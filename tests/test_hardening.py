@@ -311,25 +311,28 @@ def test_import_refuses_a_deeply_nested_value(app, make, db_session):
 
 # --- 6. weak keys ------------------------------------------------------------------------
 
+WEAK_KEYS = {
+    "one letter": lambda: "x",
+    "one letter, 64 times": lambda: "x" * 64,
+    "a repeated pattern": lambda: "0123456789abcdef" * 4,
+    "16 random bytes": lambda: secrets.token_hex(16),
+    "words": lambda: "correct horse battery " * 3,
+}
+STRONG_KEYS = {"hex": lambda: secrets.token_hex(32), "urlsafe": lambda: secrets.token_urlsafe(32)}
 
-@pytest.mark.parametrize(
-    "key",
-    ["x", "x" * 64, "0123456789abcdef" * 4, secrets.token_hex(16), "correct horse battery " * 3],
-)
-def test_production_refuses_a_weak_secret_key(key):
-    cls = type("Prod", (config.ProductionConfig,), {"SECRET_KEY": key})
+
+@pytest.mark.parametrize("kind", WEAK_KEYS)
+def test_production_refuses_a_weak_secret_key(kind):
+    cls = type("Prod", (config.ProductionConfig,), {"SECRET_KEY": WEAK_KEYS[kind]()})
     with pytest.raises(RuntimeError, match=r"too weak.*secrets\.token_hex\(32\)"):
         create_app(cls)
 
 
-@pytest.mark.parametrize("key", [secrets.token_hex(32), secrets.token_urlsafe(32)])
-def test_production_starts_with_a_random_32_byte_key(key, database_url):
-    cls = type(
-        "Prod",
-        (config.ProductionConfig,),
-        {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": database_url},
-    )
-    app = create_app(cls)
+@pytest.mark.parametrize("kind", STRONG_KEYS)
+def test_production_starts_with_a_random_32_byte_key(kind, database_url):
+    key = STRONG_KEYS[kind]()
+    attrs = {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": database_url}
+    app = create_app(type("Prod", (config.ProductionConfig,), attrs))
     assert app.config["SECRET_KEY"] == key
     with app.app_context():
         db.engine.dispose()
