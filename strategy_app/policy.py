@@ -90,9 +90,18 @@ def require(user: User | None, action: str, obj: Any = None) -> None:
 
 
 def record_refusal(user_id: int | None, action: str, obj: Any = None, **extra: Any) -> None:
-    """Audit a refused request, once per (user, target, action) in a window (caller commits)."""
+    """Audit a refused request, once per (user, request, target) in a window (caller commits).
+
+    The request (method and path) is part of what is recorded, so that each refused route
+    has its row while repeating one request within the window adds nothing.
+    """
+    from flask import has_request_context, request
+
     from strategy_app.extensions import db
     from strategy_app.services.plumbing.audit import record_refused
+
+    if has_request_context():
+        extra = {**extra, "request": f"{request.method} {request.path}"[:300]}
 
     record_refused(
         db.session,

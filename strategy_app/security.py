@@ -30,9 +30,10 @@ CSP = "; ".join(
 )
 
 
-# Not counted by the pages' rate limit: files, the health check (probes), and the API, which
-# counts its own requests per token and per address.
-_UNLIMITED_ENDPOINTS = frozenset({"static", "main.healthz"})
+# Not counted by the pages' rate limit: static files, the health check (probes), and the API,
+# which counts its own requests per token and per address.
+_UNLIMITED_ENDPOINTS = frozenset({"main.healthz"})
+RATE_WINDOW_SECONDS = 60
 
 
 def _is_file() -> bool:
@@ -40,8 +41,6 @@ def _is_file() -> bool:
     endpoint = request.endpoint or ""
     return endpoint == "static" or endpoint.endswith(".static")
 
-
-RATE_WINDOW_SECONDS = 60
 
 # What a user who must change a temporary password may still reach.
 _ALLOWED_BEFORE_CHANGE = frozenset({"account.password", "auth.logout", "main.healthz", "static"})

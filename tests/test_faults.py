@@ -40,7 +40,6 @@ from tests.pgserver import controlled_server
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-CLIENTS = 3
 TIMEOUT = 10  # seconds, for every request
 FIRST_DAY = date(2001, 1, 1)
 
@@ -104,7 +103,7 @@ def _seed(url: str) -> tuple[str, int]:
 
 @contextlib.contextmanager
 def serving(url: str, tmp_path: Path, **settings: str) -> Iterator[Http]:
-    """gunicorn (two workers, production settings) on a free loopback port, up and answering."""
+    """gunicorn (three workers, production settings) on a free loopback port, up and answering."""
     port = _free_port()
     env = {
         **os.environ,
@@ -120,7 +119,7 @@ def serving(url: str, tmp_path: Path, **settings: str) -> Iterator[Http]:
     }
     log = (tmp_path / "gunicorn.log").open("w")
     proc = subprocess.Popen(
-        [str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "30", "wsgi:app"],
+        [str(GUNICORN), "-w", "3", "-b", f"127.0.0.1:{port}", "--timeout", "30", "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -162,17 +161,20 @@ def _sign_in(client: Http) -> None:
 
 
 class Load:
-    """CLIENTS threads, each writing an actual, reading it through the API, and reading a
-    page, in turn, until stopped; every answer is kept."""
+    """One client thread per kind of request (writing an actual through the API, reading the
+    API, reading a page), each in a loop until stopped; every answer is kept. Separate
+    threads, so that a write held up by a lock does not hold up the reads."""
 
     def __init__(self, server: Http, token: str, indicator_id: int):
         self.server, self.token, self.indicator_id = server, token, indicator_id
         self.answers: list[Answer] = []
         self.stop = threading.Event()
         self.start = time.monotonic()
-        self._numbers = iter(range(10**6))
         self._lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(CLIENTS)]
+        self.threads = [
+            threading.Thread(target=self._run, args=(kind,), daemon=True)
+            for kind in ("write", "api_read", "page")
+        ]
 
     def __enter__(self) -> Load:
         for t in self.threads:
@@ -188,33 +190,30 @@ class Load:
     def now(self) -> float:
         return time.monotonic() - self.start
 
-    def _request(self, kind: str, method: str, path: str, body=None, headers=None, **extra):
-        at = self.now()
-        try:
-            status, retry_after, text = self.server(method, path, body, headers)
-        except OSError as exc:  # refused, reset, timed out: the server did not answer
-            status, retry_after, text = 0, None, repr(exc)
-        with self._lock:
-            self.answers.append(Answer(at, kind, status, retry_after, text[:300], **extra))
-
-    def _run(self) -> None:
+    def _run(self, kind: str) -> None:
+        client = Http(self.server.port, dict(self.server.cookies))  # signed in, for the page
         auth = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        page = Http(self.server.port, dict(self.server.cookies))
         base = f"/api/v1/indicators/{self.indicator_id}/measurements"
+        n = 0
         while not self.stop.is_set():
-            with self._lock:
-                n = next(self._numbers)
-            day, value = FIRST_DAY + timedelta(days=n), 1000.0 + n
-            body = json.dumps({"date": day.isoformat(), "value": value, "note": "load"})
-            self._request("write", "POST", base, body.encode(), auth, day=day, value=value)
-            self._request("api_read", "GET", f"{base}?per_page=5", headers=auth)
+            extra, body = {}, None
+            if kind == "write":
+                day, value = FIRST_DAY + timedelta(days=n), 1000.0 + n
+                body = json.dumps({"date": day.isoformat(), "value": value, "note": "load"})
+                request = ("POST", base, body.encode(), auth)
+                extra = {"day": day, "value": value}
+                n += 1
+            elif kind == "api_read":
+                request = ("GET", f"{base}?per_page=5", None, auth)
+            else:
+                request = ("GET", "/objectives/", None, None)
             at = self.now()
             try:
-                status, retry_after, text = page("GET", "/objectives/")
-            except OSError as exc:
+                status, retry_after, text = client(*request)
+            except OSError as exc:  # refused, reset, timed out: the server did not answer
                 status, retry_after, text = 0, None, repr(exc)
             with self._lock:
-                self.answers.append(Answer(at, "page", status, retry_after, text[:300]))
+                self.answers.append(Answer(at, kind, status, retry_after, text[:300], **extra))
 
     def during(self, start: float, end: float, kind: str | None = None) -> list[Answer]:
         return [a for a in self.answers if start <= a.at < end and (kind is None or a.kind == kind)]
@@ -320,14 +319,15 @@ def test_sqlite_file_locked_under_load_gives_503s_and_recovers(tmp_path):
             locked = load.now()
             holder.execute("BEGIN EXCLUSIVE")
             holder.execute("UPDATE users SET name = name")
-            time.sleep(2.5)
+            time.sleep(3.0)
             holder.execute("ROLLBACK")
             released = load.now()
             time.sleep(1.5)
         holder.close()
         _assert_answers(load)
-        held = load.during(locked + 0.1, released - busy_ms / 1000)
-        assert any(a.kind == "write" and a.status == 503 for a in held), held
+        writes = load.during(locked + 0.1, released - busy_ms / 1000 - 0.2, "write")
+        assert any(a.status == 503 for a in writes), writes
+        held = load.during(locked + 0.1, released)
         reads = [a for a in held if a.kind != "write"]
         assert reads, "no reads while the lock was held"
         assert all(a.status == 200 for a in reads), [a for a in reads if a.status != 200][:3]

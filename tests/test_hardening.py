@@ -358,7 +358,7 @@ def test_a_repeated_refusal_is_audited_once_per_window(client, login, make, db_s
     plan = make.plan()
     db_session.commit()
     assert client.post(f"/plans/{plan.id}/edit", data={"title": "x"}).status_code == 403
-    assert _refusals() == 2  # another target is recorded on its own
+    assert _refusals() == 2  # another request is recorded on its own
 
 
 def test_a_refusal_is_audited_again_after_the_window(client, login, make, db_session, monkeypatch):

@@ -21,8 +21,8 @@ from strategy_app.models.base import utcnow
 from strategy_app.services.plumbing import data_version
 
 ACTOR_KEY = "audit_actor_id"
-# A refused request is recorded once per (user, target, action) in this many seconds, so that
-# repeating a refused request (a GET is enough) cannot grow the log without bound.
+# A refused request is recorded once per (user, request, target) in this many seconds, so
+# that repeating a refused request (a GET is enough) cannot grow the log without bound.
 REFUSED_WINDOW_SECONDS = 600
 SECRET_FIELDS = {"password_hash", "token_hash", "session_token"}
 # Sign-in bookkeeping is recorded as explicit login events, not as row updates.
@@ -65,8 +65,9 @@ def record_refused(
     entity_id: int | None,
     changes: dict,
 ) -> bool:
-    """Record a refused request unless the same one (user, target, action) was recorded in the
-    last REFUSED_WINDOW_SECONDS; True if recorded. Repeating a refusal cannot grow the log."""
+    """Record a refused request unless the same one (user, target, the same changes: action,
+    request) was recorded in the last REFUSED_WINDOW_SECONDS; True if recorded. Repeating a
+    refusal cannot grow the log."""
     since = utcnow() - timedelta(seconds=REFUSED_WINDOW_SECONDS)
     same = [
         AuditEvent.action == "refused",
