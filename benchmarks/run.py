@@ -374,6 +374,7 @@ def start_server(plans: int, url: str, workdir: Path, args, seed: bool) -> Serve
     # The limiter still runs on every API request (its cost is measured); its limits are
     # raised so that thousands of timed requests a minute from one address are not refused.
     env.update({"API_RATE_LIMIT_PER_TOKEN": "10000000", "API_RATE_LIMIT_PER_ADDRESS": "10000000"})
+    env.update({"WEB_RATE_LIMIT_PER_ADDRESS": "10000000", "WEB_RATE_LIMIT_PER_USER": "10000000"})
     env.pop("FIXED_TODAY", None)  # the data is placed around the real today
     if seed:
         run_cli(env, "db", "upgrade")
