@@ -72,9 +72,7 @@ def _http_error(exc: HTTPException):
 
 def register(app: Flask) -> None:
     """Attach the API blueprint (routes imported here so they register on bp)."""
-    from strategy_app.api import (
-        health,  # noqa: F401
-        routes,  # noqa: F401
-    )
+    import strategy_app.api.health  # noqa: F401
+    from strategy_app.api import routes  # noqa: F401
 
     app.register_blueprint(bp)
