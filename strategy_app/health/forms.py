@@ -10,14 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from strategy_app.forms import attach_errors
 from strategy_app.services.evaluation import checklist
 
 NOT_ANSWERED = ""
-SCORE_CHOICES = [(NOT_ANSWERED, "Not answered")] + [
-    (str(n), f"{n} · {label}") for n, label in checklist.SCORE_LABELS.items()
+SCORE_CHOICES = [SelectChoice(NOT_ANSWERED, "Not answered")] + [
+    SelectChoice(str(n), f"{n} · {label}") for n, label in checklist.SCORE_LABELS.items()
 ]
 
 
