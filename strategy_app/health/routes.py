@@ -72,7 +72,6 @@ def _render_assessment(view: reads.AssessmentView | None, as_of: date | None, la
 
 
 @bp.route("")
-@bp.route("/")
 def index():
     """The latest assessment: verdict, radar against the previous one, trend, each element."""
     as_of = _as_of()
@@ -129,8 +128,7 @@ def assessment_new():
     form = AssessmentForm() if request.method == "POST" else AssessmentForm(date=today())
     if request.method != "POST":
         return _render_form(form)
-    if not form.validate():  # the CSRF token: the field rules are the schema's
-        return _render_form(form, 400)
+    # (CSRF is checked for every form by the app's CSRFProtect; the field rules are the schema's.)
     data, keys = assessment_data(form)
     try:
         assessment = assessments.record_assessment(current_user, parse(AssessmentIn, data))
@@ -185,21 +183,18 @@ def element_plan(id: int, key: str):
     form = _plan_form(element)
     status = 200
     if request.method == "POST":
-        if not form.validate():
-            status = 400
+        try:
+            data = parse(ElementPlanIn, element_plan_data(form))
+            plan = assessments.plan_for_element(current_user, assessment, element, data)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.form_errors.extend(exc.fields.pop("element", []))
+            attach_errors(form, exc.fields)
+            status = 422
         else:
-            try:
-                data = parse(ElementPlanIn, element_plan_data(form))
-                plan = assessments.plan_for_element(current_user, assessment, element, data)
-                db.session.commit()
-            except ValidationFailed as exc:
-                db.session.rollback()
-                form.form_errors.extend(exc.fields.pop("element", []))
-                attach_errors(form, exc.fields)
-                status = 422
-            else:
-                flash(f"Plan “{plan.title}” made to strengthen {element.title}.", "success")
-                return redirect(url_for("plans.view", id=plan.id))
+            flash(f"Plan “{plan.title}” made to strengthen {element.title}.", "success")
+            return redirect(url_for("plans.view", id=plan.id))
     return render_template(
         "health/plan_form.html",
         form=form,
