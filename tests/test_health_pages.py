@@ -328,7 +328,7 @@ def test_a_lead_turns_a_weak_element_into_a_plan_of_their_department(
     assert plan.due_date == date(2026, 9, 30)
     # systems: (0 + 1 + 2 + 3) / 4 × 25 = 37.5; weakest statements first
     assert plan.description.startswith(
-        "From the service-health assessment of 2026-06-01: Systems scored 38 out of 100."
+        "From the service-health assessment of 2026-06-01: Systems scored 37.5 out of 100."
     )
     assert checklist.element("systems").statements[0].text + " (not at all)" in plan.description
     page = html(client.get("/service-health"))

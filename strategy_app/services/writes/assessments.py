@@ -53,7 +53,7 @@ def plan_description(assessment: Assessment, element: checklist.Element, score: 
     )[:3]
     lines = [
         f"From the service-health assessment of {assessment.date.isoformat()}: "
-        f"{element.title} scored {score:.0f} out of 100.",
+        f"{element.title} scored {round(score, 1):g} out of 100.",
         "Weakest statements:",
         *(f"- {text} ({checklist.SCORE_LABELS[s].lower()})" for s, _, text in weakest),
     ]
