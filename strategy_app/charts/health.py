@@ -3,6 +3,7 @@ overall score over time. Scores (0–100) come in already computed by rules.asse
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +34,12 @@ def score_text(score: float | None) -> str:
 def _closed(values: list[Any]) -> list[Any]:
     """A radar's polygon closes only when its first point is repeated at the end."""
     return [*values, values[0]] if values else values
+
+
+def _ticks(names: list[str], width: int) -> dict[str, Any]:
+    """Angular tick labels wrapped onto lines of about width characters."""
+    wrapped = ["<br>".join(textwrap.wrap(n, width)) or n for n in names]
+    return {"tickmode": "array", "tickvals": names, "ticktext": wrapped}
 
 
 def radar(
@@ -100,11 +107,15 @@ def radar(
         },
         "angularaxis": {"direction": "clockwise", "rotation": 90},
     }
-    fig_layout["margin"] = {"l": 90, "r": 90, "t": 110, "b": 40}
+    fig_layout["margin"] = {"l": 90, "r": 90, "t": 75, "b": 40}
+    # The legend under the plot: above it, two rows of legend would hide the top label.
+    fig_layout["legend"] = {"orientation": "h", "x": 0, "y": -0.08, "yanchor": "top"}
+    fig_layout["polar"]["angularaxis"].update(_ticks(names, 24))
     fig_layout["meta"]["narrow"] = {
         **fig_layout["meta"]["narrow"],
-        "margin": {"l": 70, "r": 70, "t": 120, "b": 30},
-        "polar": {"angularaxis": {"tickfont": {"size": 10}}},
+        "margin": {"l": 55, "r": 55, "t": 50, "b": 30},
+        # On a phone, long element names are wrapped onto short lines so none is cut off.
+        "polar": {"angularaxis": {"tickfont": {"size": 10}, **_ticks(names, 12)}},
     }
     figure = {"data": data, "layout": fig_layout}
     headers = ["Element", "This assessment"]
