@@ -383,3 +383,21 @@ def test_an_executive_may_plan_for_any_department(client, login, world, db_sessi
 def test_the_navigation_links_to_service_health(client, login, world):
     login(world.viewer)
     assert '<a class="nav-link" href="/service-health">Service health</a>' in html(client.get("/"))
+
+
+def test_the_latest_radar_for_any_surface(world, db_session):
+    from strategy_app.services.reads import health as reads
+
+    assert reads.latest_radar() is None
+    assessment(date(2026, 1, 10), every(1))
+    assessment(date(2026, 6, 1), every(3))
+    db_session.commit()
+    figure = reads.latest_radar(title="Customer's voice: service health", height=600)
+    assert figure["layout"]["height"] == 600
+    assert figure["layout"]["meta"]["title"] == "Customer's voice: service health"
+    _weak, previous, current = figure["data"]
+    assert previous["r"] == [25.0] * 10
+    assert current["r"] == [75.0] * 10
+    # as of a date before the second: that one alone, nothing to overlay
+    earlier = reads.latest_radar(as_of=date(2026, 3, 1))
+    assert [t["r"][0] for t in earlier["data"]] == [50.0, 25.0]

@@ -167,3 +167,17 @@ def test_broken_json_and_unknown_ids(api, world):
     assert_error(api.get("/assessments/999999"), 404)
     assert api.get("/assessments/99999999999").status_code == 404
     assert snapshot() == before
+
+
+def test_the_list_costs_the_same_queries_however_many_assessments(api, world):
+    from tests.queries import counting_queries
+
+    stored(date(2026, 1, 10), dict.fromkeys(checklist.statement_keys(), 2))
+    api.get("/assessments")  # the token's rate-limit counters exist from here on
+    with counting_queries() as few:
+        assert api.get("/assessments").status_code == 200
+    for month in range(2, 7):
+        stored(date(2026, month, 10), dict.fromkeys(checklist.statement_keys(), 3))
+    with counting_queries() as many:
+        assert len(api.get("/assessments").get_json()["items"]) == 6
+    assert len(many) == len(few)
