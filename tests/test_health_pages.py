@@ -331,6 +331,8 @@ def test_a_lead_turns_a_weak_element_into_a_plan_of_their_department(
         "From the service-health assessment of 2026-06-01: Systems scored 37.5 out of 100."
     )
     assert checklist.element("systems").statements[0].text + " (not at all)" in plan.description
+    plan_page = html(client.get(f"/plans/{plan.id}"))
+    assert 'Made to strengthen <a href="/service-health#element-systems">Systems</a>' in plan_page
     page = html(client.get("/service-health"))
     assert f'href="/plans/{plan.id}">One customer view</a> (Sales)' in page
     # a second plan from the same element proposes the same objective

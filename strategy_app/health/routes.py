@@ -41,6 +41,13 @@ ELEMENT = "string(maxlength=40)"
 bp.before_request(signed_in_only)
 
 
+@bp.app_template_global("health_element_title")
+def health_element_title(key: str) -> str:
+    """The title of a checklist element (a plan's page names the element it strengthens)."""
+    element = checklist.element(key)
+    return element.title if element is not None else key
+
+
 def _as_of() -> date | None:
     """The ?as_of= date (400 when malformed or out of range), or None for now."""
     if not request.args.get("as_of"):
