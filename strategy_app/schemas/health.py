@@ -69,19 +69,27 @@ Score = Annotated[
 ]
 
 
+def _null_is_blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# Optional text: left out, empty or null all mean "none".
+OptionalText = Annotated[Text, BeforeValidator(_null_is_blank)]
+
+
 class AnswerIn(Input):
     """The score given to one statement of the checklist, with an optional comment."""
 
     statement_key: StatementKey
     score: Score
-    comment: Text = ""
+    comment: OptionalText = ""
 
 
 class AssessmentIn(Input):
     """A self-assessment against the built-in checklist: statements left out are unanswered."""
 
     date: AssessmentDate
-    notes: Text = ""
+    notes: OptionalText = ""
     answers: list[AnswerIn] = Field(max_length=MAX_ANSWERS)
 
     @field_validator("answers")

@@ -64,8 +64,14 @@ def test_post_answers_201_with_the_computed_scores(api, world):
 def test_one_answer_only(api, world):
     body = api.post(
         "/assessments",
-        {"date": "2026-06-15", "answers": [{"statement_key": "training.5", "score": 0}]},
+        {
+            "date": "2026-06-15",  # today
+            "notes": None,  # null optional text is no text
+            "answers": [{"statement_key": "training.5", "score": 0, "comment": None}],
+        },
     ).get_json()
+    assert body["notes"] == ""
+    assert body["answers"][0]["comment"] == ""
     assert body["overall"] == 0.0
     assert [e["key"] for e in body["elements"] if e["score"] is not None] == ["training"]
 
