@@ -72,6 +72,8 @@ TARGETS = [
     Target("/reports/my-updates"),
     Target("/meeting"),
     Target("/meeting/reviews"),
+    Target("/service-health"),
+    Target("/service-health/assessments"),
     Target("/exports/"),
     Target("/exports/report"),
     Target("/account/"),
@@ -91,6 +93,7 @@ TARGETS = [
     Target("/api/v1/indicators", auth="token"),
     Target("/api/v1/indicators/{indicator}", auth="token"),
     Target("/api/v1/indicators/{indicator}/measurements", auth="token"),
+    Target("/api/v1/assessments", auth="token"),
 ]
 
 # The API list that gives each id placeholder its first id.

@@ -52,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         departments,
         exports,
+        health,
         main,
         meetings,
         objectives,
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     timeline.register(app)
     strategymap.register(app)
     meetings.register(app)
+    health.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

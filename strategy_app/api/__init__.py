@@ -66,6 +66,7 @@ def _http_error(exc: HTTPException):
 
 def register(app: Flask) -> None:
     """Attach the API blueprint (routes imported here so they register on bp)."""
+    import strategy_app.api.health  # noqa: F401
     from strategy_app.api import routes  # noqa: F401
 
     app.register_blueprint(bp)
