@@ -5,7 +5,7 @@ the monthly NPS; objectives.nps_segment and health_element: the customer evidenc
 an objective's page; follow_ups.resolved_at: when the loop closed (median days to close).
 
 Revision ID: c13nps00001
-Revises: 837db8bae7b4
+Revises: c13health01
 Create Date: 2026-12-06 09:32:04.013256
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c13nps00001'
-down_revision = '837db8bae7b4'
+down_revision = 'c13health01'
 branch_labels = None
 depends_on = None
 

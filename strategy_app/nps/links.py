@@ -20,7 +20,7 @@ from strategy_app.models import Indicator, Objective
 from strategy_app.nps import bp
 from strategy_app.nps.forms import EvidenceForm, FeedForm
 from strategy_app.schemas.common import ID_URL, MAX_ID
-from strategy_app.services.dataio import checklist
+from strategy_app.services.evaluation import checklist
 from strategy_app.services.evaluation.clock import today
 from strategy_app.services.reads import nps as nps_reads
 from strategy_app.services.writes import nps as nps_writes

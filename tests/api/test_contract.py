@@ -534,6 +534,10 @@ def test_openapi_document_lists_every_operation(app, api, world):
         ("GET", "/follow-ups"),
         ("GET", "/follow-ups/{id}"),
         ("PATCH", "/follow-ups/{id}"),
+        ("GET", "/assessments"),
+        ("POST", "/assessments"),
+        ("GET", "/assessments/{id}"),
+        ("GET", "/checklist"),
     }
     for kind in SINGLES:
         design |= {("GET", f"/{kind}"), ("POST", f"/{kind}")}
@@ -747,6 +751,9 @@ def test_a_viewer_reads_everything_and_holds_read_tokens_only(api, world):
         create_token(viewer, "sneaky", "write")
 
 
+ASSESSED = {"statement_key": "systems.1", "score": 2}
+
+
 def _writes(w) -> list[tuple[str, str, dict | None]]:
     """One request per write operation of the API."""
     create = valid_bodies(w)
@@ -763,6 +770,7 @@ def _writes(w) -> list[tuple[str, str, dict | None]]:
         ("POST", "/measurements/batch", {"items": [{"indicator_id": w.obj_ind, **ACTUAL}]}),
         ("POST", "/nps-responses", {"date": "2026-06-10", "score": 3}),
         ("PATCH", f"/follow-ups/{w.follow_up}", {"state": "resolved"}),
+        ("POST", "/assessments", {"date": "2026-06-01", "answers": [ASSESSED]}),
     ]
     return writes
 
