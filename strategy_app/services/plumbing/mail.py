@@ -98,7 +98,7 @@ class Mailer:
             raise MailError(f"refused by the server ({exc.smtp_code} {reply})".strip()) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailError(
-                f"recipient refused by the server: {', '.join(exc.recipients)}"
+                f"recipient refused by the server: {_refusals(exc.recipients)}"
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()  # timed out or dropped: the next message opens a new connection
@@ -106,7 +106,7 @@ class Mailer:
                 f"could not reach the mail server: {exc or type(exc).__name__}"
             ) from exc
         if refused:
-            raise MailError(f"recipient refused by the server: {', '.join(refused)}")
+            raise MailError(f"recipient refused by the server: {_refusals(refused)}")
         return f"SMTP {self.settings.host}"
 
     def _drop(self) -> None:
@@ -131,6 +131,15 @@ class Mailer:
                 raise
             self._smtp = smtp
         return self._smtp
+
+
+def _refusals(refused: dict) -> str:
+    """Each refused address with the server's answer: 'a@b (550 Mailbox unavailable)'."""
+    parts = []
+    for address, (code, reply) in refused.items():
+        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        parts.append(f"{address} ({code} {text})")
+    return ", ".join(parts)
 
 
 def write_outbox(outbox: Path, message: EmailMessage) -> Path:
