@@ -257,5 +257,5 @@ def send_reminders(dry_run: bool = False, now: datetime | None = None) -> Report
     today = clock_today()
     _queue_found_events(today, report, dry_run)
     _send_mail(today, now, report, dry_run)
-    deliver_webhooks(report, now, dry_run)
+    deliver_webhooks(report, None, dry_run)  # due as of now, including what was just queued
     return report

@@ -22,8 +22,8 @@ METADATA_HOSTS = frozenset({"metadata", "metadata.google.internal", "metadata.az
 METADATA_NETWORKS = (
     ipaddress.ip_network("fd00:ec2::254/128"),
     ipaddress.ip_network("100.100.100.200/32"),
-    ipaddress.ip_network("0.0.0.0/8"),  # "this network": reaches the local host on Linux
 )
+THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # reaches the local host on Linux
 MAX_URL = 2000
 
 
@@ -86,25 +86,28 @@ def check(url: str, base_url: str, allow_loopback: bool = False) -> Target:
     scheme, host, port, path = _parts(url)
     if host in METADATA_HOSTS:
         raise RefusedUrl("This address belongs to a cloud metadata service.")
-    addresses = _resolve(host, port)
-    if not addresses:
-        raise RefusedUrl("The host name cannot be found.")
-    for ip in addresses:
-        if ip.is_link_local or any(ip in net for net in METADATA_NETWORKS):
-            raise RefusedUrl("This address is link-local or a cloud metadata service.")
-        if ip.is_unspecified or ip.is_multicast or ip.is_reserved:
-            raise RefusedUrl("This address cannot receive updates.")
-        if ip.is_loopback and not allow_loopback:
-            raise RefusedUrl("This address points at this machine itself.")
     try:
         _, own_host, own_port, _ = _parts(base_url)
     except RefusedUrl:
         own_host, own_port = "", 0
-    same_host = host == own_host or (
-        not allow_loopback and bool(set(addresses) & set(_resolve(own_host, own_port)))
-    )
-    if own_host and same_host and (port == own_port or not allow_loopback):
-        raise RefusedUrl("This is the address of this app itself.")
+    itself = RefusedUrl("This is the address of this app itself.")
+    if host == own_host and (port == own_port or not allow_loopback):
+        raise itself
+    addresses = _resolve(host, port)
+    if not addresses:
+        raise RefusedUrl("The host name cannot be found.")
+    for ip in addresses:
+        if ip.is_loopback and not allow_loopback:
+            raise RefusedUrl("This address points at this machine itself.")
+        if ip.is_link_local or any(ip in net for net in METADATA_NETWORKS):
+            raise RefusedUrl("This address is link-local or a cloud metadata service.")
+        if ip.is_unspecified or ip.is_multicast or ip in THIS_NETWORK:
+            raise RefusedUrl("This address cannot receive updates.")
+        if ip.is_reserved and not ip.is_loopback:
+            raise RefusedUrl("This address cannot receive updates.")
+    # The same machine under another name (in tests, loopback is shared: the port decides).
+    if own_host and not allow_loopback and set(addresses) & set(_resolve(own_host, own_port)):
+        raise itself
     return Target(scheme, host, port, path, tuple(str(ip) for ip in addresses))
 
 
