@@ -10,7 +10,7 @@ from strategy_app.extensions import db
 from strategy_app.models import User, Webhook, WebhookDelivery
 from strategy_app.models.base import utcnow
 from strategy_app.models.reminders import WEBHOOK_EVENTS
-from strategy_app.services.plumbing import outbound
+from strategy_app.services.plumbing import audit, outbound
 from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
 from strategy_app.services.plumbing.webhooks import DeliverySettings
 
@@ -73,4 +73,7 @@ def retry(actor: User, delivery: WebhookDelivery) -> bool:
     if delivery.status != "failed":
         return False
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
+    # The queue is not audited row by row; an executive's decision to send again is.
+    changes = {"status": ["failed", "pending"]}
+    audit.record(db.session, "update", "WebhookDelivery", delivery.id, changes)
     return True
