@@ -98,9 +98,12 @@ def check(url: str, base_url: str, allow_loopback: bool = False) -> Target:
         raise RefusedUrl("The host name cannot be found.")
     for ip in addresses:
         if ip.is_loopback and not allow_loopback:
-            raise RefusedUrl("This address points at this machine itself.")
+            raise RefusedUrl("This address points at this machine itself, not at a chat service.")
         if ip.is_link_local or any(ip in net for net in METADATA_NETWORKS):
-            raise RefusedUrl("This address is link-local or a cloud metadata service.")
+            raise RefusedUrl(
+                "This address belongs to the server's internal network (link-local, or a cloud "
+                "metadata service) and cannot receive updates."
+            )
         if ip.is_unspecified or ip.is_multicast or ip in THIS_NETWORK:
             raise RefusedUrl("This address cannot receive updates.")
         if ip.is_reserved and not ip.is_loopback:
