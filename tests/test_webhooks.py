@@ -465,3 +465,50 @@ def test_plans_query_unchanged_by_hooks(app, plan_world):
         db.session.commit()
     assert not any("webhooks" in s for s in statements)
     assert db.session.get(ActionPlan, plan.id).progress_pct == 40
+
+
+def test_an_actual_through_the_api_queues_off_track(app, client, receiver, ceo, plan_world):
+    from strategy_app.services.writes.tokens import create_token
+
+    add_hook(receiver.url, ["off_track"])
+    _, indicator = plan_world
+    indicator_id = indicator.id
+    _, plain = create_token(ceo, "CRM", "write")
+    db.session.commit()  # the API's rate limiter writes on a connection of its own
+    r = client.post(
+        f"/api/v1/indicators/{indicator_id}/measurements",
+        json={"date": "2026-06-10", "value": 3},
+        headers={"Authorization": f"Bearer {plain}"},
+    )
+    assert r.status_code == 201, r.get_json()
+    (queued,) = deliveries(event="off_track")
+    assert queued.payload["data"]["indicator_id"] == indicator_id
+
+
+def test_the_webhooks_page_needs_the_same_queries_however_many_rows(
+    app, client, login, ceo, plan_world
+):
+    from tests.queries import page_query_counts
+
+    login(ceo)
+
+    def add(n: int) -> None:
+        hook = add_hook(f"https://203.0.113.{n}/hook")
+        for i in range(n):
+            db.session.add(
+                WebhookDelivery(
+                    webhook=hook,
+                    event="off_track",
+                    payload={},
+                    status=("failed", "pending", "delivered")[i % 3],
+                    next_attempt_at=utcnow(),
+                )
+            )
+        db.session.commit()
+
+    add(3)
+    few = page_query_counts(client, "/admin/webhooks")
+    add(40)
+    many = page_query_counts(client, "/admin/webhooks")
+    assert few == many
+    assert many[0] <= 12
