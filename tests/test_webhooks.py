@@ -224,6 +224,11 @@ def test_send_reminders_queues_overdue_plans_and_the_weekly_summary_once(
         due_date=FIXED_TODAY - timedelta(days=40),  # old news, not announced
     )
     db.session.commit()
+    dry = run(hook_app, "--dry-run")
+    assert "would queue webhook: plan overdue, Depot lease" in dry.output
+    assert "would queue webhook: weekly summary" in dry.output
+    assert deliveries() == []
+    assert receiver.received == []
     result = run(hook_app)
     assert result.exit_code == 0, result.output
     events = sorted(b["event"] for b in receiver.received)

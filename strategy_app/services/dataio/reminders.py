@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app
 
 from strategy_app.extensions import db
@@ -155,6 +156,7 @@ class Report:
 
 def _queue_found_events(today: date, report: Report, dry_run: bool) -> None:
     """Queue "plan overdue" for plans fallen overdue, and this week's summary (each once)."""
+    queued = "would queue webhook:" if dry_run else "webhook queued:"
     overdue_hooks = webhooks.subscribers(db.session, "plan_overdue")
     for plan in who.newly_overdue(today) if overdue_hooks else []:
         url = webhooks.link(f"/plans/{plan.id}")
@@ -164,7 +166,7 @@ def _queue_found_events(today: date, report: Report, dry_run: bool) -> None:
         key = f"plan_overdue:{plan.id}:{plan.due_date.isoformat()}"
         added = webhooks.enqueue(db.session, "plan_overdue", text, data | {"url": url}, key)
         if added:
-            report.say(f"webhook queued: plan overdue, {plan.title} ({added} webhook(s))")
+            report.say(f"{queued} plan overdue, {plan.title} ({added} webhook(s))")
     summary_hooks = webhooks.subscribers(db.session, "weekly_summary")
     if summary_hooks:
         week = today.isocalendar()
@@ -187,11 +189,15 @@ def _queue_found_events(today: date, report: Report, dry_run: bool) -> None:
         key = f"weekly_summary:{week.year}-W{week.week:02d}"
         added = webhooks.enqueue(db.session, "weekly_summary", text, data, key, summary_hooks)
         if added:
-            report.say(f"webhook queued: weekly summary ({added} webhook(s))")
+            report.say(f"{queued} weekly summary ({added} webhook(s))")
     if dry_run:
         db.session.rollback()
-    else:
+        return
+    try:
         db.session.commit()
+    except sa.exc.IntegrityError:  # another host queued the same events a moment ago
+        db.session.rollback()
+        report.say("webhook events already queued by another run")
 
 
 def _send_mail(today: date, now: datetime, report: Report, dry_run: bool) -> None:
