@@ -460,3 +460,34 @@ def test_without_a_mail_server_messages_go_to_the_outbox(app_factory, world, tmp
 def test_only_executives_read_the_outbox(app, client, login, world):
     login(world.member)
     assert client.get("/admin/outbox").status_code == 403
+
+
+def test_two_hosts_at_once_send_each_reminder_once(mail_app, smtp, world, app_factory, tmp_path):
+    """Two runs started together (two hosts' cron at 07:00) on the same database."""
+    import threading
+
+    from strategy_app.services.dataio import reminders as job
+
+    other = smtp_app(app_factory, smtp, tmp_path)
+    db.session.commit()
+    reports, errors = [], []
+
+    def host(app):
+        try:
+            with app.app_context():
+                reports.append(job.send_reminders())
+                db.session.remove()
+        except Exception as exc:  # reported below, with the test's failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=host, args=(a,)) for a in (mail_app, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert sorted(m["To"] for m in smtp.handler.messages) == [
+        "carl@example.test",
+        "mia@example.test",
+    ]
+    assert sum(r.sent for r in reports) == 2
