@@ -4,6 +4,7 @@ keyboard alone; the unsubscribe page; axe and 375 px on each; screenshots for a 
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -78,6 +79,32 @@ def test_webhooks_admin_with_the_keyboard(page_as):
     check(page, "webhooks")
     page.get_by_role("button", name="Remove #strategy in Slack").click()
     page.wait_for_load_state()
+
+
+def test_failed_deliveries_show_and_can_be_sent_again(page_as, tmp_path_factory):
+    """A delivery that failed (written straight into the live server's database)."""
+    (path,) = {p.resolve() for p in tmp_path_factory.getbasetemp().glob("instance*/e2e.db")}
+    with sqlite3.connect(path) as conn:
+        now = "2026-06-15 07:00:00.000000"
+        hook = conn.execute(
+            "INSERT INTO webhooks (name, url, events, active, created_at, updated_at)"
+            " VALUES ('Teams: leadership', 'https://203.0.113.20/webhookb2/x', '[\"off_track\"]',"
+            " 0, ?, ?)",
+            (now, now),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO webhook_deliveries (webhook_id, event, payload, status, attempts,"
+            " next_attempt_at, last_error, created_at, updated_at)"
+            " VALUES (?, 'off_track', '{}', 'failed', 5, ?, 'The receiver answered 500.', ?, ?)",
+            (hook, now, now, now),
+        )
+    page = page_as("ceo@demo.test")
+    page.goto("/admin/webhooks")
+    assert "could not be delivered" in page.locator("#failed-count").inner_text()
+    check(page, "webhooks-failed")
+    page.locator("#deliveries form[action$='/retry'] button").click()
+    page.wait_for_load_state()
+    assert "Queued again" in page.locator(".alert-success").inner_text()
 
 
 def test_outbox_page(page_as):
