@@ -1,7 +1,7 @@
 """reminders: preferences, sends, webhooks and their delivery queue
 
 Revision ID: c16remind01
-Revises: 837db8bae7b4
+Revises: c13health01
 Create Date: 2026-12-06 09:33:54.775678
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c16remind01'
-down_revision = '837db8bae7b4'
+down_revision = 'c13health01'
 branch_labels = None
 depends_on = None
 
