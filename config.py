@@ -101,6 +101,24 @@ class Config:
     PROXY_FIX_TRUSTED = os.environ.get("PROXY_FIX_TRUSTED", "127.0.0.1,::1")
     # "Today" for every rule of DESIGN §3; a date string fixes it (tests, demos of the past).
     FIXED_TODAY = os.environ.get("FIXED_TODAY") or None
+    # Reminders (send-reminders, DESIGN §5): SMTP, or .eml files under OUTBOX_DIR without a host.
+    SMTP_HOST = os.environ.get("SMTP_HOST") or None
+    SMTP_PORT = int(os.environ.get("SMTP_PORT") or "587")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "1") != "0"
+    SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS") or "30")
+    # A CA bundle to trust for STARTTLS besides the system's (a company's own mail relay).
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "Strategy tracker <strategy-tracker@localhost>"
+    APP_BASE_URL = os.environ.get("APP_BASE_URL") or "http://127.0.0.1:5000"
+    OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or "5")
+    WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS") or "5")
+    WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("WEBHOOK_BACKOFF_SECONDS") or "60")
+    # Tests only: deliver webhooks to a receiver on 127.0.0.1. Honoured only when TESTING is
+    # on, and never read from the environment.
+    WEBHOOK_ALLOW_LOOPBACK = False
 
     @classmethod
     def init(cls) -> None:

@@ -27,6 +27,7 @@ def register_extensions(app: Flask) -> None:
     from strategy_app import database, security
     from strategy_app.extensions import bootstrap, csrf, db, login_manager, migrate
     from strategy_app.services.plumbing import audit, data_version
+    from strategy_app.services.plumbing import webhooks as webhook_queue
 
     db.init_app(app)
     migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
@@ -37,6 +38,7 @@ def register_extensions(app: Flask) -> None:
     database.configure(app)
     audit.install()
     data_version.install()
+    webhook_queue.install()
     security.register(app)
     security.install_proxy_fix(app)
 

@@ -17,6 +17,8 @@ def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
     for command in (seed_demo, create_user, create_token, export_cmd, import_cmd, seed_bench):
         app.cli.add_command(command)
+    for command in (send_reminders, deliver_webhooks):
+        app.cli.add_command(command)
 
 
 @click.command("seed-demo")
@@ -134,3 +136,41 @@ def seed_bench(plans: int) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo("Generated: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     sys.stdout.flush()
+
+
+@click.command("send-reminders")
+@click.option("--dry-run", is_flag=True, help="Show who would get what; send and record nothing.")
+def send_reminders(dry_run: bool) -> None:
+    """E-mail each person what waits on them and post the week's changes to the webhooks.
+
+    Meant for cron or a systemd timer, daily: each person gets at most one e-mail a day, on
+    the days they chose (weekly on Monday unless they changed it), and only when something
+    waits on them. A message the mail server refused is sent again by the next run. Without
+    SMTP_HOST the messages are written to instance/outbox/ as .eml files. Exits with status 1
+    when something failed.
+    """
+    from strategy_app.services.dataio import reminders
+
+    report = reminders.send_reminders(dry_run=dry_run)
+    for line in report.lines:
+        click.echo(line)
+    click.echo(f"{'Dry run: ' if dry_run else ''}{report.sent} sent, {report.failed} failed.")
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command("deliver-webhooks")
+def deliver_webhooks() -> None:
+    """Post the queued webhook messages that are due (run it every minute or so).
+
+    Failures are retried with a doubling wait and marked failed after the last attempt;
+    the administration's Webhooks page shows them.
+    """
+    from strategy_app.services.dataio import reminders
+
+    report = reminders.Report()
+    reminders.deliver_webhooks(report)
+    for line in report.lines or ["nothing to deliver"]:
+        click.echo(line)
+    if report.failed:
+        sys.exit(1)

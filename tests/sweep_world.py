@@ -45,6 +45,8 @@ from strategy_app.models import (
     NpsResponse,
     PlanDependency,
     Review,
+    Webhook,
+    WebhookDelivery,
 )
 from strategy_app.models.base import utcnow
 from strategy_app.services.writes.tokens import create_token
@@ -154,8 +156,20 @@ def _build() -> World:
         token, plain = create_token(people[person], f"{actor} token", scope)
         db.session.flush()
         w.ids[f"token_{actor}"], w.tokens[actor] = token.id, plain
+    w.ids.update(reminder_objects())
     db.session.commit()
     return w
+
+
+def reminder_objects() -> dict[str, int]:
+    """hook (a webhook) and hook_failed (a delivery to it that failed), for issue 16's routes."""
+    hook = Webhook(name="Chat", url="https://203.0.113.10/hook", events=["off_track"])
+    failed = WebhookDelivery(
+        webhook=hook, event="off_track", payload={}, status="failed", next_attempt_at=utcnow()
+    )
+    db.session.add_all([hook, failed])
+    db.session.flush()
+    return {"hook": hook.id, "hook_failed": failed.id}
 
 
 def _dump() -> dict[sa.Table, list[dict]]:

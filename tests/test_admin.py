@@ -122,10 +122,18 @@ def routes(w: dict) -> list[tuple[str, str, dict | None]]:
         ("POST", f"/admin/departments/{logistics}/move/up", {}),
         ("POST", f"/admin/departments/{sales}/move/down", {}),
         ("GET", "/admin/audit", None),
+        # reminders (issue 16): webhooks and the outbox; refused before any id is looked up
+        ("GET", "/admin/webhooks", None),
+        ("POST", "/admin/webhooks", {"name": "Chat", "url": "https://203.0.113.1/h"}),
+        ("POST", "/admin/webhooks/1/switch", {}),
+        ("POST", "/admin/webhooks/1/archive", {}),
+        ("POST", "/admin/webhooks/deliveries/1/retry", {}),
+        ("GET", "/admin/outbox", None),
+        ("GET", "/admin/outbox/20260101T000000-000000000000.eml", None),
     ]
 
 
-ROUTE_COUNT = 19
+ROUTE_COUNT = 19 + 7  # + issue 16's
 
 
 def _request(client, method, path, data):

@@ -33,6 +33,12 @@ from strategy_app.models import (
     ReviewDecision,
     User,
 )
+from strategy_app.models.reminders import (
+    ReminderPreference,
+    ReminderSend,
+    Webhook,
+    WebhookDelivery,
+)
 from strategy_app.services.dataio import backup
 from strategy_app.services.plumbing import audit
 from strategy_app.services.writes import tokens
@@ -111,6 +117,23 @@ def rich(app, make, db_session):
         ReviewDecision(text="Call the detractor"),
     ]
     db_session.add(review)
+    # reminders (issue 16): a preference, a day's reminder, a webhook and its queue
+    at = datetime(2026, 6, 15, 7, 0, 1, 250000, tzinfo=UTC)
+    hook = Webhook(name="#strategy", url="https://203.0.113.10/h", events=["off_track"])
+    db_session.add_all(
+        [
+            ReminderPreference(user=lead, frequency="weekly", weekday=4),
+            ReminderSend(user=lead, day=date(2026, 6, 15), status="sent", claimed_at=at, items=3),
+            hook,
+            WebhookDelivery(
+                webhook=hook,
+                event="off_track",
+                dedupe_key="plan_overdue:1:2026-06-01",
+                payload={"text": "Off track", "data": {"actual": 1.5, "names": ["ü", "<b>"]}},
+                next_attempt_at=at,
+            ),
+        ]
+    )
     audit.record(db_session, "export", "Database")
     db_session.add(LoginThrottle(key="ceo@example.test|203.0.113.9", failures=2))
     db_session.execute(

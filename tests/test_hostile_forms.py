@@ -61,6 +61,7 @@ from strategy_app.services.plumbing.audit import set_actor
 from strategy_app.services.writes.tokens import token_hash
 from tests import factories
 from tests.conftest import RequestClient, make_config, wipe
+from tests.sweep_world import reminder_objects
 
 XSS = "<script>alert(1)</script>"
 LONG = "x" * 100_000
@@ -141,6 +142,7 @@ def _overrides(endpoint: str, w) -> dict[str, str]:
         "plans.new": {"owner_id": ""},  # the first user is not of the first department
         "plans.dependency_add": {"blocked_by_id": str(w.third_plan)},  # not yet a blocker
         "nps.import_csv": {"csv_text": "2026-05-01,4,chains,C-1,from the test"},
+        "admin.webhook_add": {"url": "https://203.0.113.10/hook"},  # not resolved: an IP
         "health.assessment_new": {"score_systems_1": "2"},  # every statement starts unanswered
     }.get(endpoint, {})
 
@@ -158,6 +160,9 @@ def _post_endpoints() -> list[str]:
 
 
 POST_ENDPOINTS = _post_endpoints()
+# Reached from the link in a reminder e-mail, not from a page; tests/test_reminders.py posts
+# forged and hostile tokens to it.
+POST_ENDPOINTS.remove("account.unsubscribe_confirm")
 
 
 # --- reading forms from HTML ------------------------------------------------------------------
@@ -646,6 +651,7 @@ def build_world() -> SimpleNamespace:
     w.follow_up = FollowUp(response=w.response, owner=w.lead, note="Call them.")
     w.promoter = NpsResponse(date=date(2026, 5, 3), score=10, segment="retail")
     db.session.add_all([token, w.review, w.old_review, w.assessment, w.response, w.promoter])
+    reminder_objects()  # a webhook and a failed delivery: their admin forms show
     db.session.commit()
     ids = SimpleNamespace(**{k: v.id for k, v in vars(w).items()})
     ids.executive_email = w.executive.email

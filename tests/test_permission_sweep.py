@@ -33,6 +33,9 @@ from tests.sweep_world import ROLES, Sweep, World, audit_mark, audit_since, snap
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Signing in and out are not writes on the domain: anyone may (auth tests cover them).
 NOT_SWEPT = {("auth.login", "POST"), ("auth.logout", "POST")}
+# The unsubscribe link of a reminder e-mail: a signed token, not a role, decides (and anyone
+# holding the link may use it); tests/test_reminders.py tests it.
+NOT_SWEPT |= {("account.unsubscribe_confirm", "POST")}
 SIGNED_OUT = None
 EXECUTIVE_READ = "executive_read"  # an executive's read-scope token: the API refuses writes
 
@@ -316,6 +319,18 @@ ROUTES: list[Route] = [
          "api_tokens", lambda c: {"name": "CI", "scope": c.name, "days": 30}, status=200),
     form("account.revoke_token", "/account/tokens/{obj}/revoke",
          {"own_token": ALL, "token_other_lead": NOBODY}, "api_tokens", to="/account/"),
+    # --- reminders (issue 16): one's own e-mail preference; webhooks for executives -------
+    form("account.save_reminders", "/account/reminders", {"self": ALL}, "reminder_preferences",
+         {"frequency": "daily", "weekday": "2"}, to="/account/#reminders"),
+    form("admin.webhook_add", "/admin/webhooks", {"sales": EXEC}, "webhooks",
+         {"name": "Chat", "url": "https://203.0.113.10/hook", "events": "off_track"},
+         to="/admin/webhooks"),
+    form("admin.webhook_switch", "/admin/webhooks/{obj}/switch", {"hook": EXEC}, "webhooks",
+         to="/admin/webhooks"),
+    form("admin.webhook_archive", "/admin/webhooks/{obj}/archive", {"hook": EXEC}, "webhooks",
+         to="/admin/webhooks"),
+    form("admin.webhook_retry", "/admin/webhooks/deliveries/{obj}/retry",
+         {"hook_failed": EXEC}, "webhook_deliveries", to="/admin/webhooks"),
     # --- the JSON API (api.method, path, {object: roles allowed}, table changed, body) -----
     api("api.create_company_strategy", "POST", "/company-strategies", {"cs": EXEC},
         "company_strategies", {"title": "Know the consumer"}),

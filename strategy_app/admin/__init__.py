@@ -20,4 +20,5 @@ def register(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+import strategy_app.admin.reminders  # noqa: E402, F401
 from strategy_app.admin import routes  # noqa: E402, F401

@@ -5,6 +5,12 @@ from strategy_app.models.health import Assessment, AssessmentAnswer, FollowUp, N
 from strategy_app.models.indicator import DIRECTIONS, SOURCES, Indicator, Measurement, Milestone
 from strategy_app.models.org import Department, Organization
 from strategy_app.models.plan import PLAN_STATES, ActionPlan, CheckIn, PlanDependency
+from strategy_app.models.reminders import (
+    ReminderPreference,
+    ReminderSend,
+    Webhook,
+    WebhookDelivery,
+)
 from strategy_app.models.review import Review, ReviewDecision
 from strategy_app.models.strategy import (
     FITS,
@@ -48,9 +54,13 @@ __all__ = [
     "Organization",
     "PlanDependency",
     "RateLimitBucket",
+    "ReminderPreference",
+    "ReminderSend",
     "Review",
     "ReviewDecision",
     "ServiceStrategy",
     "StrategyLink",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -14,6 +14,7 @@ from strategy_app.models import ActionPlan, Indicator, Measurement, User
 from strategy_app.schemas import inputs
 from strategy_app.schemas.common import parse
 from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
+from strategy_app.services.writes.webhook_events import watch_off_track
 
 MAX_BATCH = 5000
 _LOAD_PARENTS = (selectinload(Indicator.action_plan), selectinload(Indicator.objective))
@@ -66,8 +67,10 @@ def record(
             )
         )
     }
+    off_track = watch_off_track([indicator])  # webhooks: queued with this write
     row = _upsert(existing, indicator, data.date, data.value, data.note, source, actor)
     db.session.flush()
+    off_track()
     return row
 
 
@@ -161,9 +164,11 @@ def record_batch(
             )
         )
     }
+    off_track = watch_off_track(resolved)  # webhooks: queued with this write
     rows = [
         _upsert(existing, ind, item.date, item.value, item.note, source, actor)
         for ind, item in zip(resolved, items, strict=True)
     ]
     db.session.flush()
+    off_track()
     return rows

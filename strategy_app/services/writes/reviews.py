@@ -35,7 +35,7 @@ from strategy_app.schemas.inputs import PlanIn
 from strategy_app.schemas.reviews import DecisionIn, ReviewIn
 from strategy_app.services.plumbing import data_version
 from strategy_app.services.plumbing.errors import ValidationFailed
-from strategy_app.services.writes import cascade
+from strategy_app.services.writes import cascade, webhook_events
 
 DEFAULT_DAYS = 14  # the window when no review has been recorded yet
 LIMIT = 20  # items listed per kind of change
@@ -124,6 +124,7 @@ def record_review(actor: User, data: ReviewIn) -> Review:
                 ) from None
         review.decisions.append(ReviewDecision(text=decision.text, action_plan=plan))
     db.session.flush()
+    webhook_events.review_recorded(review)  # queued with the review, sent later
     return review
 
 
