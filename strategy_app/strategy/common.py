@@ -79,10 +79,22 @@ def submit_rows(
     rows[i] is the form row that data["links"][i] came from, so that an error about a link
     shows beside the row the user filled in, not beside whichever row has the same index.
     """
+    widgets_ok = form.validate()  # CSRF, dates, choices; the schema's errors show as well
     try:
         parse(schema, data)
     except ValidationFailed as exc:
-        forms.attach_errors(form, _remap(form, exc.fields, rows))
+        fields = _remap(form, exc.fields, rows)
+        if not widgets_ok:
+            fields = {
+                key: messages
+                for key, messages in fields.items()
+                if not any(
+                    isinstance(e, str) for e in getattr(forms._field_at(form, key), "errors", ())
+                )
+            }
+        forms.attach_errors(form, fields)
+        return None
+    if not widgets_ok:
         return None
 
     def run(parsed: Any) -> T:
