@@ -7,6 +7,7 @@ services, whose ValidationFailed errors are attached here to the field they name
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -209,8 +210,18 @@ def in_words(form: FlaskForm) -> list[tuple[str | None, str, str]]:
     return entries
 
 
+# The pages whose purpose is a form: the cursor starts in its first field (static/js/focus.js).
+FORM_PAGES = re.compile(
+    r"^(auth/login|account/password|actuals/(new|upload)|admin/(user_new|user_edit|"
+    r"department_form)|meetings/review_form|objectives/(form|indicator_form)|"
+    r"plans/(form|check_in|indicator_new)|strategy/\w+_form)\.html$"
+)
+
+
 def _summarise(sender: Flask, template, context: dict, **extra) -> None:
     """Before any page renders: its forms' errors in words, and their summary."""
+    if template.name and FORM_PAGES.match(template.name):
+        context.setdefault("autofocus_page", True)
     summary: list[tuple[str | None, str, str]] = []
     for value in list(context.values()):
         if isinstance(value, FlaskForm) and (value.errors or value.form_errors):

@@ -35,6 +35,7 @@ from strategy_app.services.evaluation.rules import (
     current_period_start,
     due_an_actual,
 )
+from strategy_app.services.plumbing import data_version
 from strategy_app.services.reads.alignment import IN_LIST_LIMIT, milestone_dates
 
 LIMIT = 100  # items listed per kind; the totals count them all
@@ -224,3 +225,14 @@ def my_updates(user: User, as_of: date) -> MyUpdates:
     plans, plan_total = _plan_items(user, as_of)
     indicators, indicator_total = _indicator_items(user, as_of)
     return MyUpdates(as_of, plans, plan_total, indicators, indicator_total, _open_follow_ups(user))
+
+
+def waiting_count(user: User, as_of: date) -> int:
+    """How many things wait on user (the navigation's badge). Kept under the data version:
+    while nothing changes a page reads it without a query of its own."""
+
+    def compute() -> int:
+        found = my_updates(user, as_of)
+        return found.plan_total + found.indicator_total + len(found.follow_ups)
+
+    return data_version.cache().get_or_compute(("waiting_count", user.id, as_of), compute)
