@@ -10,6 +10,15 @@
     summary.focus();
     return;
   }
+  // A second step of a form (the explanation an off-track actual asks for) starts there.
+  var step = main.querySelector("[data-focus-step]");
+  if (step) {
+    var first = step.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) {
+      first.focus();
+      return;
+    }
+  }
   if (!main.hasAttribute("data-autofocus") || window.location.hash) return;
   var fields = main.querySelectorAll(
     'form[method="post"] input:not([type="hidden"]):not([type="submit"]):not([type="button"]),' +

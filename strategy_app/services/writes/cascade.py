@@ -91,8 +91,8 @@ def archive(actor: User, obj: Any, action: str) -> None:
 
 
 def restore(actor: User, obj: Any) -> None:
-    """Bring an archived object back (executives only)."""
-    check(actor, policy.ADMIN, obj)
+    """Bring an archived object back (executives; a lead their department's plans)."""
+    check(actor, policy.RESTORE, obj)
     if obj.archived_at is not None:
         obj.archived_at = None
         if isinstance(obj, CompanyStrategy | ServiceStrategy) and obj.status == "archived":
