@@ -218,13 +218,25 @@ FORM_PAGES = re.compile(
 )
 
 
+def _has_errors(form: FlaskForm) -> bool:
+    # Not form.errors: errors moved onto a list's rows (a milestone's date) are not in it.
+    if form.form_errors:
+        return True
+    return any(
+        any(isinstance(e, str) for e in (field.errors or ()))
+        for top in form
+        for field, _ in _leaves(top)
+        if isinstance(field.errors, list | tuple)
+    )
+
+
 def _summarise(sender: Flask, template, context: dict, **extra) -> None:
     """Before any page renders: its forms' errors in words, and their summary."""
     if template.name and FORM_PAGES.match(template.name):
         context.setdefault("autofocus_page", True)
     summary: list[tuple[str | None, str, str]] = []
     for value in list(context.values()):
-        if isinstance(value, FlaskForm) and (value.errors or value.form_errors):
+        if isinstance(value, FlaskForm) and _has_errors(value):
             summary += in_words(value)
     if summary and "error_summary" not in context:
         context["error_summary"] = list(dict.fromkeys(summary))
