@@ -16,6 +16,7 @@ from strategy_app import forms, policy
 from strategy_app.extensions import db
 from strategy_app.models import User
 from strategy_app.schemas.common import ID_URL, parse
+from strategy_app.schemas.inputs import REPEATED_LINK
 from strategy_app.services.plumbing.errors import ValidationFailed
 from strategy_app.strategy.forms import NONE_CHOICE
 
@@ -56,6 +57,8 @@ def _remap(form: FlaskForm, fields: dict[str, list[str]], rows: Sequence[int]):
         if key == "body":
             for message in messages:
                 name = message.split(" ", 1)[0]
+                if message.lower().startswith(REPEATED_LINK[:40]):
+                    name = "links"  # beside the rows it is about
                 out.setdefault(name if name in form._fields else "body", []).append(message)
             continue
         parts = key.split(".")
