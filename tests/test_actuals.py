@@ -201,7 +201,7 @@ def test_same_date_replaces_and_keeps_the_old_value_in_the_audit_log(client, log
     ]
     assert updates == [{"value": [78.5, 80.0]}]
     page = client.get(new_url(world.plan_indicator)).get_data(as_text=True)
-    assert "78.5 → 80.0" in page  # the history on the page
+    assert "78.5 → 80" in page  # the history on the page
 
 
 def test_the_date_to_replace_can_be_chosen_from_the_list(client, login, world, make):
