@@ -220,7 +220,8 @@ ROUTES: list[Route] = [
     form("plans.edit", "/plans/{obj}/edit", ON_PLANS, "action_plans",
          {"title": "Renamed", "version": 1}, to="/plans/{obj}"),
     form("plans.archive", "/plans/{obj}/archive", ON_PLANS, "action_plans", to="/plans/{obj}"),
-    form("plans.restore", "/plans/{obj}/restore", {"old_plan": EXEC}, "action_plans",
+    # Undoing an archive is part of archiving a plan: its department's lead may (issue 15).
+    form("plans.restore", "/plans/{obj}/restore", {"old_plan": LEAD}, "action_plans",
          to="/plans/{obj}"),
     form("plans.check_in", "/plans/{obj}/check-in",
          {"sales_plan": OWNER, "sales_plan2": LEAD, "log_plan": EXEC}, "check_ins",
