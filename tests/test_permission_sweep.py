@@ -491,7 +491,7 @@ def test_a_server_error_rolls_back_and_shows_the_page_in_the_layout(sweep, datab
     ("path", "mimetype"),
     [
         ("/logout", "text/html"),
-        ("/plans/1/archive", "text/html"),
+        ("/plans/1/restore", "text/html"),  # (archive has a GET: its confirmation)
         ("/api/v1/measurements/batch", "application/json"),
     ],
 )
