@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
         objectives,
         plans,
         reports,
+        search,
         strategy,
         strategymap,
         timeline,
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     timeline.register(app)
     strategymap.register(app)
     meetings.register(app)
+    search.register(app)
     health.register(app)
     from strategy_app import nps  # the customer's voice (issue 13)
 
@@ -107,9 +109,10 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Error pages in the app's layout."""
-    from strategy_app import errors
+    from strategy_app import errors, forms
 
     errors.register(app)
+    forms.register(app)  # every form's errors in words, summarised at the top of its page
 
 
 def register_commands(app: Flask) -> None:

@@ -7,8 +7,11 @@ no database (the usual layout loads the signed-in user), the API its error shape
 
 from __future__ import annotations
 
+import contextlib
+import re
+
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -47,6 +50,41 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+# Why a signed-in person was refused, by role (DESIGN §4 in words).
+WHY_REFUSED = {
+    "viewer": "A viewer reads everything but changes nothing.",
+    "member": "A member changes only the plans they own: their check-ins and actuals.",
+    "lead": "A department lead changes the plans of their own department, with their "
+    "check-ins and actuals; strategies, objectives, people and departments are the "
+    "executives'.",
+}
+_LAST_STEP = re.compile(r"/(edit|archive|restore|new|check-in|upload|move/\w+|indicators/new)$")
+
+
+def _ways_back(status: int) -> list[tuple[str, str]]:
+    """Links out of a refusal: the thing's own page, the person's department, the dashboard."""
+    links: list[tuple[str, str]] = []
+    adapter = current_app.url_map.bind("localhost")
+    parent = _LAST_STEP.sub("", request.path) if status == 403 else ""
+    if parent and parent != request.path:
+        with contextlib.suppress(Exception):
+            endpoint, _ = adapter.match(parent, method="GET")
+            if endpoint not in ("static",):
+                links.append((parent, "Back to what you were looking at"))
+    department = (
+        getattr(current_user, "department", None) if current_user.is_authenticated else None
+    )
+    if department is not None and "departments.view" in current_app.view_functions:
+        links.append(
+            (
+                url_for("departments.view", slug=department.slug),
+                f"Your department: {department.name}",
+            )
+        )
+    links.append((url_for("main.dashboard"), "The dashboard"))
+    return links
+
+
 def _rollback() -> None:
     """Roll back, even when the connection to roll back on is gone."""
     try:
@@ -74,9 +112,21 @@ def render_error(status: int, message: str, fields: dict | None = None):
     """An error answer: JSON for the API, a page in the layout otherwise."""
     if _wants_json():
         return {"error": {"status": status, "message": message, "fields": fields or {}}}, status
+    why = ""
+    ways: list[tuple[str, str]] = []
     try:
+        if status == 403 and current_user.is_authenticated:
+            why = WHY_REFUSED.get(current_user.role, "")
+        elif status == 404:
+            why = "The address may be mistyped, or what it named is no longer there."
+        ways = _ways_back(status) if status in (403, 404) else []
         page = render_template(
-            "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
+            "errors/error.html",
+            status=status,
+            title=TITLES.get(status, "Error"),
+            message=message,
+            why=why,
+            ways=ways,
         )
     except DATABASE_UNAVAILABLE:  # the layout loads the signed-in user
         _rollback()

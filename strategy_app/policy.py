@@ -23,7 +23,23 @@ ADMIN = "admin"  # users, departments, restoring archived items
 API_READ = "api_read"  # holding a read-scope API token
 API_WRITE = "api_write"  # holding a write-scope API token
 REVIEW = "review"  # record a review meeting (a decision made a plan also needs PLAN)
-ACTIONS = (STRATEGY, PLAN, PROGRESS, MEASURE, HEALTH, FOLLOW_UP, ADMIN, API_READ, API_WRITE, REVIEW)
+# Bring back an archived item (obj: the item). Executives any; a lead the plans of their own
+# department (and those plans' indicators): undoing an archive is part of "action plans
+# (create, edit, archive)" in DESIGN §4, so whoever may archive a plan may take it back.
+RESTORE = "restore"
+ACTIONS = (
+    STRATEGY,
+    PLAN,
+    PROGRESS,
+    MEASURE,
+    HEALTH,
+    FOLLOW_UP,
+    ADMIN,
+    API_READ,
+    API_WRITE,
+    REVIEW,
+    RESTORE,
+)
 
 
 def _department_id(obj: Any) -> int | None:
@@ -68,6 +84,9 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
             return _can_progress(user, obj.action_plan)
         objective = obj.objective if isinstance(obj, Indicator) else obj
         return isinstance(objective, Objective) and objective.owner_id == user.id
+    if action == RESTORE:
+        plan = obj.action_plan if isinstance(obj, Indicator) else obj
+        return role == "lead" and isinstance(plan, ActionPlan) and _own_department(user, plan)
     if action in (HEALTH, REVIEW):
         return role == "lead"
     if action == FOLLOW_UP:

@@ -338,17 +338,17 @@ def test_create_user_shows_the_temporary_password_once(app, as_executive, world,
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"email": ""}, "email", "This field is required"),
+        ({"email": ""}, "email", "Fill this in"),
         ({"email": "not-an-email"}, "email", "valid email"),
         ({"email": "mia@example.test"}, "email", "already exists"),
         ({"email": "MIA@Example.test"}, "email", "already exists"),
-        ({"name": ""}, "name", "This field is required"),
+        ({"name": ""}, "name", "Fill this in"),
         ({"name": "x" * 121}, "name", "120"),
         ({"role": "lead", "department": ""}, "department", "need a department"),
         ({"role": "member", "department": ""}, "department", "need a department"),
-        ({"role": "emperor"}, "role", "Not a valid choice"),
-        ({"department": "abc"}, "department", "Invalid Choice"),
-        ({"department": "{old}"}, "department", "Not a valid choice"),  # archived
+        ({"role": "emperor"}, "role", "Choose one of the listed values"),
+        ({"department": "abc"}, "department", "Choose one of the listed values"),
+        ({"department": "{old}"}, "department", "Choose one of the listed values"),  # archived
     ],
 )
 def test_create_user_errors_beside_the_field(as_executive, world, data, field, message):
@@ -604,15 +604,15 @@ def test_create_department(as_executive, db_session, world):
         ({"slug": "-care"}, "slug", "lower-case"),
         ({"slug": "care--desk"}, "slug", "lower-case"),
         ({"slug": "café"}, "slug", "lower-case"),
-        ({"slug": ""}, "slug", "This field is required"),
+        ({"slug": ""}, "slug", "Fill this in"),
         ({"slug": "x" * 61}, "slug", "60"),
         ({"slug": "sales"}, "slug", "has this slug"),
         ({"slug": "old-desk"}, "slug", "archived"),  # archived departments keep their slug
-        ({"name": ""}, "name", "This field is required"),
+        ({"name": ""}, "name", "Fill this in"),
         ({"colour": "red"}, "colour", "#rrggbb"),
         ({"colour": "#12345g"}, "colour", "#rrggbb"),
-        ({"position": "-1"}, "position", "between 0 and"),
-        ({"position": "first"}, "position", "integer"),
+        ({"position": "-1"}, "position", "from 0 to"),
+        ({"position": "first"}, "position", "whole number"),
     ],
 )
 def test_department_errors_beside_the_field(as_executive, world, data, field, message):

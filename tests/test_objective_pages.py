@@ -180,6 +180,7 @@ def routes(w) -> list[tuple[str, str, dict | None]]:
         ("GET", "/objectives/", None),
         ("GET", f"/objectives/{o}", None),
         ("GET", f"/objectives/indicators/{i}", None),
+        ("GET", "/objectives/indicators/", None),
         ("GET", "/objectives/new", None),
         ("POST", "/objectives/new", objective_form(w)),
         ("GET", f"/objectives/{o}/edit", None),
@@ -195,8 +196,8 @@ def routes(w) -> list[tuple[str, str, dict | None]]:
     ]
 
 
-READS = 3
-ROUTE_COUNT = 15
+READS = 4
+ROUTE_COUNT = 16
 
 
 def _request(client, method, path, data):
@@ -489,24 +490,28 @@ def test_new_form_ignores_a_bad_preselection(as_executive, world, query):
 
 
 CREATE_CASES = [
-    ({"title": ""}, "title", "at least 1 character"),
-    ({"title": "   "}, "title", "at least 1 character"),
+    ({"title": ""}, "title", "Fill this in"),
+    ({"title": "   "}, "title", "Fill this in"),
     ({"title": "x" * 201}, "title", "at most 200 characters"),
     ({"title": "bad\x00title"}, "title", "NUL"),
-    ({"start_date": "2026-06-01", "due_date": "2026-05-01"}, "due_date", "must not be before"),
+    ({"start_date": "2026-06-01", "due_date": "2026-05-01"}, "due_date", "Must not be before"),
     ({"due_date": "9999-12-31"}, "due_date", "between 1900-01-01 and 2200-12-31"),
     ({"start_date": "0001-01-01"}, "start_date", "between 1900-01-01 and 2200-12-31"),
-    ({"due_date": "31/12/2026"}, "due_date", "Not a valid date"),
-    ({"service_strategy_id": "999999"}, "service_strategy_id", "No ServiceStrategy"),
-    ({"service_strategy_id": "{old_service}"}, "service_strategy_id", "No ServiceStrategy"),
+    ({"due_date": "31/12/2026"}, "due_date", "Write a date such as"),
+    ({"service_strategy_id": "999999"}, "service_strategy_id", "that one no longer exists"),
+    ({"service_strategy_id": "{old_service}"}, "service_strategy_id", "that one no longer exists"),
     ({"service_strategy_id": ""}, "service_strategy_id", "Choose a service strategy"),
-    ({"service_strategy_id": "abc"}, "service_strategy_id", "coerce"),
-    ({"service_strategy_id": "99999999999"}, "service_strategy_id", "less than or equal"),
-    ({"owner_id": "999999"}, "owner_id", "No active user"),
+    ({"service_strategy_id": "abc"}, "service_strategy_id", "Choose one of the listed values"),
+    (
+        {"service_strategy_id": "99999999999"},
+        "service_strategy_id",
+        "Choose one of the listed values",
+    ),
+    ({"owner_id": "999999"}, "owner_id", "Choose one of the listed people"),
     ({"tags": "x" * 61}, "tags", "at most 60 characters"),
-    ({"tags": ", ".join(f"tag {n}" for n in range(21))}, "tags", "at most 20 items"),
+    ({"tags": ", ".join(f"tag {n}" for n in range(21))}, "tags", "Give at most 20"),
     ({"tags": "ok, bad\x00tag"}, "tags", "NUL"),
-    ({"description": "x" * 10_001}, "description", "at most 10000 characters"),
+    ({"description": "x" * 10_001}, "description", "at most 10,000 characters"),
 ]
 
 
@@ -532,8 +537,8 @@ def test_several_errors_show_at_once(as_executive, world):
     )
     assert r.status_code == 422
     page = html(r)
-    assert "Not a valid date" in errors_beside(page, "due_date")
-    assert "at least 1 character" in errors_beside(page, "title")
+    assert "Write a date such as" in errors_beside(page, "due_date")
+    assert "Fill this in" in errors_beside(page, "title")
     assert "at most 60" in errors_beside(page, "tags")
 
 
@@ -577,9 +582,13 @@ def test_edit_an_objective(as_executive, world):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"title": ""}, "title", "at least 1 character"),
-        ({"start_date": "2026-06-01", "due_date": "2026-05-01"}, "due_date", "must not be"),
-        ({"service_strategy_id": "{old_service}"}, "service_strategy_id", "No ServiceStrategy"),
+        ({"title": ""}, "title", "Fill this in"),
+        ({"start_date": "2026-06-01", "due_date": "2026-05-01"}, "due_date", "Must not be"),
+        (
+            {"service_strategy_id": "{old_service}"},
+            "service_strategy_id",
+            "that one no longer exists",
+        ),
         ({"tags": ", ".join(f"t{n}" for n in range(21))}, "tags", "at most 20"),
         ({"title": "a\x00b"}, "title", "NUL"),
     ],
@@ -755,30 +764,30 @@ INDICATOR_CASES = [
     (
         {"milestones-0-date": "", "milestones-0-expected_value": "85"},
         "milestones-0-date",
-        "valid date",
+        "Write a date",
     ),
     (
         {"milestones-0-date": "2026-06-01", "milestones-0-expected_value": "nan"},
         "milestones-0-expected_value",
-        "finite number",
+        "ordinary number",
     ),
     ({"tolerance": "150"}, "tolerance", "between 0 and 100"),
     ({"tolerance": "-1"}, "tolerance", "between 0 and 100"),
     ({"tolerance": "NaN"}, "tolerance", "between 0 and 100"),
-    ({"baseline_value": "NaN"}, "baseline_value", "finite number"),
-    ({"baseline_value": "inf"}, "baseline_value", "finite number"),
-    ({"target_value": "-Infinity"}, "target_value", "finite number"),
-    ({"target_value": "1e400"}, "target_value", "finite number"),
-    ({"target_value": "1e16"}, "target_value", "less than or equal"),
-    ({"baseline_value": "eighty"}, "baseline_value", "Not a valid float"),
-    ({"baseline_value": ""}, "baseline_value", "valid number"),
+    ({"baseline_value": "NaN"}, "baseline_value", "ordinary number"),
+    ({"baseline_value": "inf"}, "baseline_value", "ordinary number"),
+    ({"target_value": "-Infinity"}, "target_value", "ordinary number"),
+    ({"target_value": "1e400"}, "target_value", "ordinary number"),
+    ({"target_value": "1e16"}, "target_value", "Write a number of at most"),
+    ({"baseline_value": "eighty"}, "baseline_value", "Write a number such as 12500"),
+    ({"baseline_value": ""}, "baseline_value", "Write a number"),
     ({"target_date": "9999-12-31"}, "target_date", "between 1900-01-01 and 2200-12-31"),
     ({"baseline_date": "0001-01-01"}, "baseline_date", "between 1900-01-01 and 2200-12-31"),
-    ({"target_date": "10000-01-01"}, "target_date", "Not a valid date"),
-    ({"name": ""}, "name", "at least 1 character"),
+    ({"target_date": "10000-01-01"}, "target_date", "Write a date such as"),
+    ({"name": ""}, "name", "Fill this in"),
     ({"name": "n\x00"}, "name", "NUL"),
     ({"unit": "u" * 41}, "unit", "at most 40 characters"),
-    ({"direction": "sideways"}, "direction", "'increase', 'decrease' or 'maintain'"),
+    ({"direction": "sideways"}, "direction", "Choose one of the listed values"),
     ({"external_key": "k" * 121}, "external_key", "at most 120 characters"),
 ]
 
@@ -854,7 +863,7 @@ def test_more_than_120_milestones_are_refused_beside_the_rows(as_executive, worl
     before = snapshot()
     r = as_executive.post(f"/objectives/{world['objective']}/indicators/new", data=data)
     assert r.status_code == 422
-    assert "at most 120 items" in errors_beside(html(r), "milestones")
+    assert "Give at most 120" in errors_beside(html(r), "milestones")
     assert snapshot() == before
 
 

@@ -241,7 +241,8 @@ ROUTES: list[Route] = [
     form("plans.edit", "/plans/{obj}/edit", ON_PLANS, "action_plans",
          {"title": "Renamed", "version": 1}, to="/plans/{obj}"),
     form("plans.archive", "/plans/{obj}/archive", ON_PLANS, "action_plans", to="/plans/{obj}"),
-    form("plans.restore", "/plans/{obj}/restore", {"old_plan": EXEC}, "action_plans",
+    # Undoing an archive is part of archiving a plan: its department's lead may (issue 15).
+    form("plans.restore", "/plans/{obj}/restore", {"old_plan": LEAD}, "action_plans",
          to="/plans/{obj}"),
     form("plans.check_in", "/plans/{obj}/check-in",
          {"sales_plan": OWNER, "sales_plan2": LEAD, "log_plan": EXEC}, "check_ins",
@@ -535,7 +536,7 @@ def test_a_server_error_rolls_back_and_shows_the_page_in_the_layout(sweep, datab
     ("path", "mimetype"),
     [
         ("/logout", "text/html"),
-        ("/plans/1/archive", "text/html"),
+        ("/plans/1/restore", "text/html"),  # (archive has a GET: its confirmation)
         ("/api/v1/measurements/batch", "application/json"),
     ],
 )

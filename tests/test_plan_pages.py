@@ -242,7 +242,7 @@ MATRIX = {
         "new": 302,
         "edit": 302,
         "archive": 302,
-        "restore": 403,
+        "restore": 302,  # whoever may archive a plan may take it back
         "check_in": 302,
         "indicator": 302,
         "dependency": 302,

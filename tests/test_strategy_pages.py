@@ -701,7 +701,7 @@ def test_company_form_refuses_a_deactivated_owner(ceo, make, db_session, cascade
     before = snapshot()
     r = ceo.post(f"/strategy/company/{grow.id}/edit", data=company_form(owner_id=str(gone.id)))
     assert r.status_code == 422
-    assert "No active user" in html(r)
+    assert "Choose one of the listed people" in html(r)
     assert snapshot() == before
 
 
@@ -853,8 +853,8 @@ def test_service_form_refuses_a_link_to_an_archived_or_unknown_strategy(ceo, cas
         r = ceo.post(path, data=service_form(rows, title="Tampered"))
         assert r.status_code == 422, bad
         page = html(r)
-        assert f"No CompanyStrategy with id {bad}" in _row_errors(page, 2)
-        assert "No CompanyStrategy" not in _row_errors(page, 1)
+        assert "no longer exists" in _row_errors(page, 2)
+        assert "no longer exists" not in _row_errors(page, 1)
         assert 'value="Tampered"' in page
     assert snapshot() == before
 
@@ -873,7 +873,7 @@ def test_service_form_refuses_duplicate_link_rows(ceo, cascade_data, where):
     assert r.status_code == 422
     page = html(r)
     errors = page[page.index('id="links-errors"') :]
-    assert "links name a company strategy more than once" in errors[:300]
+    assert "Each company strategy can be linked once" in errors[:300]
     assert snapshot() == before
 
 
@@ -889,7 +889,7 @@ def test_service_form_refuses_a_period_ending_before_it_starts(ceo, cascade_data
     assert r.status_code == 422
     page = html(r)
     assert (
-        "period_end must not be before period_start"
+        "Must not be before the start of the period"
         in page[page.index('id="period_end-errors"') :][:200]
     )
     assert 'value="2026-06-01"' in page
@@ -947,7 +947,7 @@ def test_service_form_refuses_bad_link_rows(ceo, cascade_data, row, field):
     assert r.status_code == 422
     page = html(r)
     if field == "company_strategy_id":
-        assert "valid integer" in _row_errors(page, 0) or "greater than" in _row_errors(page, 0)
+        assert "Choose one of the listed values" in _row_errors(page, 0)
     else:
         assert f'id="links-0-{field}-errors"' in page
     assert snapshot() == before

@@ -48,10 +48,18 @@ def index():
 def password():
     """Change my password; every other session of mine ends."""
     form = PasswordForm(email=current_user.email)
-    if form.validate_on_submit():
-        if not users.check_password(current_user, form.current_password.data):
-            form.current_password.errors.append("This is not your current password.")
-        else:
+    if form.is_submitted():
+        valid = form.validate()
+        # Checked even when another field is wrong, so that every error shows at once.
+        checkable = "csrf_token" not in form.errors and not form.current_password.errors
+        typed = form.current_password.data
+        if typed and checkable and not users.check_password(current_user, typed):
+            form.current_password.errors = [
+                *form.current_password.errors,
+                "This is not your current password.",
+            ]
+            valid = False
+        if valid:
             revoked = users.change_password(current_user, form.new_password.data)
             db.session.commit()
             start_session()

@@ -159,6 +159,15 @@ def upload(indicator_id: int):
         if text is not None:
             preview = _preview(indicator, text)
             form.explaining.data = "1" if preview.off_track else ""
+            if preview.parsed.errors:  # beside what was sent, and so in the summary at the top
+                sent = (
+                    form.csv_file if getattr(form.csv_file.data, "filename", "") else form.csv_text
+                )
+                bad = len(preview.parsed.errors)
+                sent.errors = [
+                    *sent.errors,
+                    f"{bad} line{'s' if bad > 1 else ''} cannot be read: see the preview below.",
+                ]
     ok = preview is not None and preview.parsed.ok and not form.errors and not form.form_errors
     status = 422 if form.is_submitted() and not ok else 200
     return render_template(

@@ -17,7 +17,7 @@ from strategy_app.services.plumbing import data_version
 from strategy_app.services.reads import exports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = "any(plans, indicators, actuals)"
+KINDS = 'any(plans, indicators, actuals, objectives, "check-ins")'
 
 
 bp.before_request(signed_in_only)
@@ -37,7 +37,9 @@ def _table(kind: str) -> exports.Table:
     """The export of that kind at the chosen date (actuals: all of them unless one is chosen)."""
     if kind == "actuals":
         return exports.actuals(_chosen_date(), _archived())
-    return exports.TABLES[kind](as_of_date(), _archived())
+    if kind == "check-ins":
+        return exports.check_ins(_chosen_date(), _archived())
+    return {**exports.TABLES, **exports.MORE_TABLES}[kind](as_of_date(), _archived())
 
 
 def _filename(kind: str, extension: str) -> str:

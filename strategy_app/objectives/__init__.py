@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("objectives", __name__, url_prefix="/objectives")
 
-from strategy_app.objectives import indicators, routes  # noqa: E402, F401
+from strategy_app.objectives import indicator_list, indicators, routes  # noqa: E402, F401

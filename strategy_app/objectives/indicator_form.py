@@ -17,7 +17,6 @@ from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     FieldList,
-    FloatField,
     Form,
     FormField,
     SelectChoice,
@@ -26,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
+from strategy_app.forms import NumberField
 from strategy_app.models import Indicator, User
 from strategy_app.objectives.forms import changed, strip
 from strategy_app.objectives.saving import save
@@ -49,7 +49,7 @@ class MilestoneRow(Form):
     """One milestone row: a date and the value expected on it (both blank: no milestone)."""
 
     date = DateField("Date", validators=[Optional()])
-    expected_value = FloatField("Expected value", validators=[Optional()])
+    expected_value = NumberField("Expected value", validators=[Optional()])
 
 
 class IndicatorForm(FlaskForm):
@@ -60,15 +60,15 @@ class IndicatorForm(FlaskForm):
     direction = SelectField(
         "Direction", choices=DIRECTION_CHOICES, default="increase", validate_choice=False
     )
-    baseline_value = FloatField("Baseline value", validators=[Optional()])
+    baseline_value = NumberField("Baseline value", validators=[Optional()])
     baseline_date = DateField("Baseline date", validators=[Optional()])
-    target_value = FloatField("Target value", validators=[Optional()])
+    target_value = NumberField("Target value", validators=[Optional()])
     target_date = DateField(
         "Target date",
         validators=[Optional()],
         description="After the baseline date.",
     )
-    tolerance = FloatField(
+    tolerance = NumberField(
         "Tolerance (%)",
         default=round(DEFAULT_TOLERANCE * 100),
         validators=[

@@ -8,31 +8,11 @@ from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from pydantic import BaseModel
-from wtforms import Field
 
-from strategy_app.forms import attach_errors, submit
-from strategy_app.schemas.common import parse
-from strategy_app.services.plumbing.errors import ValidationFailed
+from strategy_app import forms
 
 T = TypeVar("T")
 _FIELD_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-
-
-def field_at(form: FlaskForm, key: str) -> Field | None:
-    """The field an error key names ("milestones.2.date"), or None."""
-    target: Any = form
-    for part in key.split("."):
-        if part.isdigit() and hasattr(target, "entries"):
-            idx = int(part)
-            target = target.entries[idx] if idx < len(target.entries) else None
-        else:
-            fields = getattr(target, "_fields", None)
-            if fields is None and hasattr(target, "form"):
-                fields = target.form._fields
-            target = fields.get(part) if fields else None
-        if target is None:
-            return None
-    return target if isinstance(target, Field) else None
 
 
 def _in_words(form: FlaskForm, message: str) -> str:
@@ -75,20 +55,7 @@ def save(
     Otherwise nothing is written: the widgets' errors show, and so do the schema's errors
     for the other fields, so that one round trip reports everything it can.
     """
-    if form.validate():
-        result = submit(form, schema, action, data)
-        if result is None:
-            _tidy(form)
-        return result
-    try:
-        parse(schema, data)
-    except ValidationFailed as exc:
-        fresh = {}
-        for key, messages in exc.fields.items():
-            field = field_at(form, key)
-            # A list field's errors also hold its rows' errors (dicts): count only its own.
-            if field is None or not any(isinstance(e, str) for e in field.errors):
-                fresh[key] = messages
-        attach_errors(form, fresh)
-    _tidy(form)
-    return None
+    result = forms.submit_all(form, schema, action, data)
+    if result is None:
+        _tidy(form)
+    return result

@@ -13,8 +13,17 @@ from strategy_app.services.evaluation.clock import today
 from strategy_app.services.evaluation.rules import CHECK_IN_DAYS
 from strategy_app.services.reads import alignment
 from strategy_app.services.reads.my_updates import my_updates as build_my_updates
+from strategy_app.services.reads.my_updates import waiting_count
 
 FINDINGS_SHOWN = 100  # per kind on the whole report; ?kind= pages through one kind
+
+
+@bp.app_template_global("my_updates_count")
+def my_updates_count() -> int:
+    """The navigation's badge on "My updates": how many things wait on the signed-in user."""
+    if not current_user.is_authenticated:
+        return 0
+    return waiting_count(current_user, today())
 
 
 @bp.route("/alignment", endpoint="alignment")

@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
 
+from strategy_app.schemas.wording import number_text, pydantic_message
 from strategy_app.services.plumbing.errors import ValidationFailed
 
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2200, 12, 31)
@@ -25,6 +34,11 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _typed_number(value: Any, info: ValidationInfo) -> Any:
+    # What a person typed in a form ("12,500", "12 500"); JSON (the API) stays strict.
+    return number_text(value) if info.mode == "python" else value
+
+
 def _sane_date(value: date) -> date:
     if not MIN_DATE <= value <= MAX_DATE:
         raise ValueError(f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}")
@@ -38,7 +52,12 @@ Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
 Tag = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_no_nul)]
 Day = Annotated[date, AfterValidator(_sane_date)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
+Number = Annotated[
+    float,
+    BeforeValidator(_typed_number),
+    Field(allow_inf_nan=False, ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE),
+]
+TypedNumber = BeforeValidator(_typed_number)  # for other numbers typed in forms (a budget)
 Percent = Annotated[int, Field(ge=0, le=100)]
 
 
@@ -52,14 +71,14 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def errors_by_field(exc: ValidationError) -> dict[str, list[str]]:
-    """pydantic's errors as {"field.sub": ["message", ...]} (the API's error shape)."""
+    """pydantic's errors as {"field.sub": ["message", ...]} (the API's error shape), each
+    message in words (strategy_app.schemas.wording)."""
     fields: dict[str, list[str]] = {}
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "body"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "Unknown or read-only field."
-        fields.setdefault(loc, []).append(msg.removeprefix("Value error, "))
+        # A rule of a field's own (Field(...) with a validator) reports under the field;
+        # pydantic adds the validator's name to the location of some errors.
+        fields.setdefault(loc, []).append(pydantic_message(err))
     return fields
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from strategy_app.schemas.common import (
     MAX_ID,
@@ -18,7 +18,9 @@ from strategy_app.schemas.common import (
     Tag,
     Text,
     Title,
+    TypedNumber,
 )
+from strategy_app.schemas.wording import LABELS
 
 Fit = Literal["supports", "neutral", "conflicts"]
 StrategyStatus = Literal["active", "archived"]
@@ -28,9 +30,19 @@ Direction = Literal["increase", "decrease", "maintain"]
 Budget = Field(default=None, ge=0, le=1e12, allow_inf_nan=False)
 
 
-def _dates_in_order(start, end, start_name: str, end_name: str) -> None:
-    if start is not None and end is not None and start > end:
-        raise ValueError(f"{end_name} must not be before {start_name}")
+REPEATED_LINK = "each company strategy can be linked once: remove the repeated row"
+
+
+def end_after_start(start_name: str):
+    """A field validator of an end date: not before the start (reported beside the end)."""
+
+    def check(value, info):
+        start = info.data.get(start_name)
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"must not be before the {LABELS[start_name].lower()}")
+        return value
+
+    return check
 
 
 class CompanyStrategyIn(Input):
@@ -72,12 +84,13 @@ class ServiceStrategyIn(Input):
     status: ServiceStatus = "active"
     links: list[LinkIn] = Field(default_factory=list, max_length=100)
 
+    period_end_after_start = field_validator("period_end")(end_after_start("period_start"))
+
     @model_validator(mode="after")
     def _check(self):
-        _dates_in_order(self.period_start, self.period_end, "period_start", "period_end")
         ids = [link.company_strategy_id for link in self.links]
         if len(ids) != len(set(ids)):
-            raise ValueError("links name a company strategy more than once")
+            raise ValueError(REPEATED_LINK)
         return self
 
 
@@ -96,7 +109,7 @@ class ServiceStrategyPatch(Input):
     def _check(self):
         ids = [link.company_strategy_id for link in self.links or ()]
         if len(ids) != len(set(ids)):
-            raise ValueError("links name a company strategy more than once")
+            raise ValueError(REPEATED_LINK)
         return self
 
 
@@ -111,10 +124,7 @@ class ObjectiveIn(Input):
     due_date: Day | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
-    @model_validator(mode="after")
-    def _check(self):
-        _dates_in_order(self.start_date, self.due_date, "start_date", "due_date")
-        return self
+    due_after_start = field_validator("due_date")(end_after_start("start_date"))
 
 
 class ObjectivePatch(Input):
@@ -141,12 +151,9 @@ class PlanIn(Input):
     due_date: Day | None = None
     state: PlanState = "planned"
     progress_pct: Percent = 0
-    budget: float | None = Budget
+    budget: Annotated[float | None, TypedNumber] = Budget
 
-    @model_validator(mode="after")
-    def _check(self):
-        _dates_in_order(self.start_date, self.due_date, "start_date", "due_date")
-        return self
+    due_after_start = field_validator("due_date")(end_after_start("start_date"))
 
 
 class PlanPatch(Input):
@@ -162,7 +169,7 @@ class PlanPatch(Input):
     due_date: Day | None = None
     state: PlanState | None = None
     progress_pct: Percent | None = None
-    budget: float | None = Budget
+    budget: Annotated[float | None, TypedNumber] = Budget
 
 
 class MilestoneIn(Input):
@@ -191,7 +198,7 @@ class IndicatorIn(Input):
     @model_validator(mode="after")
     def _check(self):
         if (self.objective_id is None) == (self.action_plan_id is None):
-            raise ValueError("give exactly one of objective_id and action_plan_id")
+            raise ValueError("give the objective or the action plan it belongs to (one of the two)")
         return self
 
 
@@ -230,7 +237,7 @@ class BatchItem(Input):
     @model_validator(mode="after")
     def _check(self):
         if (self.indicator_id is None) == (self.external_key is None):
-            raise ValueError("give exactly one of indicator_id and external_key")
+            raise ValueError("give the indicator or its external key (one of the two)")
         return self
 
 

@@ -16,6 +16,7 @@ from strategy_app import forms, policy
 from strategy_app.extensions import db
 from strategy_app.models import User
 from strategy_app.schemas.common import ID_URL, parse
+from strategy_app.schemas.inputs import REPEATED_LINK
 from strategy_app.services.plumbing.errors import ValidationFailed
 from strategy_app.strategy.forms import NONE_CHOICE
 
@@ -56,6 +57,8 @@ def _remap(form: FlaskForm, fields: dict[str, list[str]], rows: Sequence[int]):
         if key == "body":
             for message in messages:
                 name = message.split(" ", 1)[0]
+                if message.lower().startswith(REPEATED_LINK[:40]):
+                    name = "links"  # beside the rows it is about
                 out.setdefault(name if name in form._fields else "body", []).append(message)
             continue
         parts = key.split(".")
@@ -79,10 +82,22 @@ def submit_rows(
     rows[i] is the form row that data["links"][i] came from, so that an error about a link
     shows beside the row the user filled in, not beside whichever row has the same index.
     """
+    widgets_ok = form.validate()  # CSRF, dates, choices; the schema's errors show as well
     try:
         parse(schema, data)
     except ValidationFailed as exc:
-        forms.attach_errors(form, _remap(form, exc.fields, rows))
+        fields = _remap(form, exc.fields, rows)
+        if not widgets_ok:
+            fields = {
+                key: messages
+                for key, messages in fields.items()
+                if not any(
+                    isinstance(e, str) for e in getattr(forms._field_at(form, key), "errors", ())
+                )
+            }
+        forms.attach_errors(form, fields)
+        return None
+    if not widgets_ok:
         return None
 
     def run(parsed: Any) -> T:

@@ -28,7 +28,7 @@ def company_new():
     require()
     form = CompanyStrategyForm()
     form.owner_id.choices = owner_choices()
-    if form.validate_on_submit():
+    if form.is_submitted():  # every error at once: see forms.submit_all
 
         def create(data: CompanyStrategyIn) -> CompanyStrategy:
             obj = cascade.create_company_strategy(current_user, data)
@@ -36,7 +36,7 @@ def company_new():
             return obj
 
         data = {**forms.form_data(form), "position": strategy_admin.next_company_position()}
-        obj = forms.submit(form, CompanyStrategyIn, create, data)
+        obj = forms.submit_all(form, CompanyStrategyIn, create, data)
         if obj is not None:
             flash(f"Company strategy “{obj.title}” added.", "success")
             return _to_cascade()
@@ -50,14 +50,14 @@ def company_edit(id: int):
     obj = db.get_or_404(CompanyStrategy, id)
     form = CompanyStrategyForm(obj=obj)
     form.owner_id.choices = owner_choices(obj.owner_id)
-    if form.validate_on_submit():
+    if form.is_submitted():  # every error at once: see forms.submit_all
 
         def update(data: CompanyStrategyPatch) -> CompanyStrategy:
             cascade.update_company_strategy(current_user, obj, data)
             strategy_admin.sync_archived(current_user, obj)
             return obj
 
-        if forms.submit(form, CompanyStrategyPatch, update) is not None:
+        if forms.submit_all(form, CompanyStrategyPatch, update) is not None:
             flash(f"Company strategy “{obj.title}” saved.", "success")
             return _to_cascade()
     return render_form(TEMPLATE, form, strategy=obj, entries=history.history(obj))

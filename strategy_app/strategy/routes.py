@@ -48,8 +48,8 @@ def organization_edit():
     require()
     org = strategy_admin.organization()
     form = OrganizationForm(obj=org)
-    if form.validate_on_submit():
-        saved = forms.submit(
+    if form.is_submitted():  # every error at once: see forms.submit_all
+        saved = forms.submit_all(
             form,
             strategy_admin.OrganizationIn,
             lambda data: strategy_admin.update_organization(current_user, data),

@@ -90,7 +90,7 @@ def service_new():
     company = _live_company()
     form = ServiceStrategyForm(data={"links": _link_rows(company, [])})
     form.owner_id.choices = owner_choices()
-    if form.validate_on_submit():
+    if form.is_submitted():  # every error at once: see forms.submit_all
         data, rows = _submitted(form)
         obj = submit_rows(
             form,
@@ -121,7 +121,7 @@ def service_edit(id: int):
         form.status.choices = [*SERVICE_STATUS_CHOICES, SelectChoice("archived", "Archived")]
     # Links to archived company strategies cannot be kept (the service refuses them).
     dropped = [link for link in obj.links if link.company_strategy_id not in live_ids]
-    if form.validate_on_submit():
+    if form.is_submitted():  # every error at once: see forms.submit_all
 
         def update(data: ServiceStrategyPatch) -> ServiceStrategy:
             cascade.update_service_strategy(current_user, obj, data)

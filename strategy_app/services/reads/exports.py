@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from strategy_app.extensions import db
 from strategy_app.models import (
     ActionPlan,
+    CheckIn,
     Department,
     Indicator,
     Measurement,
@@ -313,4 +314,123 @@ def actuals(as_of: date | None = None, archived: bool = False) -> Table:
     return Table("actuals", "Actuals", header, _stream(stmt))
 
 
+# Why an objective's figure is empty (DESIGN §3: null, never a false zero).
+NO_RESULTS, NO_EXECUTION = "no indicator yet", "no plan yet"
+
+
+def objectives(as_of: date, archived: bool = False) -> Table:
+    """Every live objective (all with archived) with its status, results and execution at
+    as_of (metrics.objective_rollups); an empty figure says why beside it."""
+    stmt = (
+        sa.select(
+            Objective.id,
+            ServiceStrategy.title.label("service"),
+            Objective.title,
+            User.name.label("owner"),
+            Objective.start_date,
+            Objective.due_date,
+            Objective.tags,
+            _archived_flag(Objective.archived_at, ServiceStrategy.archived_at),
+        )
+        .select_from(Objective)
+        .join(ServiceStrategy, Objective.service_strategy_id == ServiceStrategy.id)
+        .outerjoin(User, Objective.owner_id == User.id)
+        .order_by(Objective.id)
+    )
+    if not archived:
+        stmt = stmt.where(Objective.archived_at.is_(None), ServiceStrategy.archived_at.is_(None))
+    found = db.session.execute(stmt).all()
+    rollups = metrics.objective_rollups(found, as_of)
+    day = as_of.isoformat()
+    columns = (
+        Column("id", INT, 8),
+        Column("service strategy", TEXT, 30),
+        Column("title", TEXT, 40),
+        Column("owner", TEXT, 20),
+        Column("start", DATE, 12),
+        Column("due", DATE, 12),
+        Column("tags", TEXT, 24),
+        Column(f"status (as of {day})", TEXT, 14),
+        Column(f"results (as of {day})", PERCENT, 14),
+        Column("results: why empty", TEXT, 18),
+        Column(f"execution (as of {day})", PERCENT, 14),
+        Column("execution: why empty", TEXT, 18),
+        *_archived_column(archived),
+    )
+
+    def rows() -> Iterator[tuple]:
+        for r in found:
+            rollup = rollups[r.id]
+            row = (
+                r.id,
+                r.service,
+                r.title,
+                r.owner,
+                r.start_date,
+                r.due_date,
+                ", ".join(r.tags or ()),
+                rollup.status,
+                rollup.results,
+                NO_RESULTS if rollup.results is None else None,
+                rollup.execution,
+                NO_EXECUTION if rollup.execution is None else None,
+            )
+            yield (*row, r.archived) if archived else row
+
+    return Table("objectives", "Objectives", columns, rows())
+
+
+def check_ins(as_of: date | None = None, archived: bool = False) -> Table:
+    """Every check-in on the live plans (all with archived), posted on or before as_of if
+    given; one query, streamed."""
+    columns = [
+        CheckIn.id,
+        ActionPlan.id.label("plan_id"),
+        ActionPlan.title.label("plan"),
+        Department.name.label("department"),
+        sa.type_coerce(CheckIn.created_at, sa.DateTime()).label("posted_at"),
+        User.name.label("author"),
+        CheckIn.state,
+        CheckIn.progress_pct,
+        CheckIn.confidence,
+        CheckIn.text,
+    ]
+    if archived:
+        columns.append(
+            _archived_flag(
+                ActionPlan.archived_at, _PlanObjective.archived_at, _ServiceOfPlan.archived_at
+            )
+        )
+    stmt = (
+        sa.select(*columns)
+        .select_from(CheckIn)
+        .join(ActionPlan, CheckIn.action_plan_id == ActionPlan.id)
+        .join(Department, ActionPlan.department_id == Department.id)
+        .outerjoin(User, CheckIn.author_id == User.id)
+        .order_by(CheckIn.id)
+    )
+    stmt = _with_plan_parents(stmt, outer=False)
+    if not archived:
+        stmt = stmt.where(_live_plan())
+    if as_of is not None:
+        end = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+        stmt = stmt.where(CheckIn.created_at < end)  # posted by the end of that day (UTC)
+    header = (
+        Column("id", INT, 8),
+        Column("plan id", INT, 8),
+        Column("plan", TEXT, 36),
+        Column("department", TEXT, 18),
+        Column("posted at (UTC)", DATETIME, 20),
+        Column("author", TEXT, 20),
+        Column("state", TEXT, 12),
+        Column("progress (%)", INT, 12),
+        Column("confidence (1-5)", INT, 12),
+        Column("text", TEXT, 50),
+        *_archived_column(archived),
+    )
+    return Table("check-ins", "Check-ins", header, _stream(stmt))
+
+
 TABLES = {"plans": plans, "indicators": indicators, "actuals": actuals}
+# Exports of their own (not sheets of "all"): objectives, and check-ins by the date chosen.
+MORE_TABLES = {"objectives": objectives, "check-ins": check_ins}

@@ -1,38 +1,163 @@
-"""An object's audit trail (who, when, what changed), for the history on its page."""
+"""An object's audit trail told as a story: who changed what, when, in labels and names (not
+columns and ids), long texts as a diff; in a bounded number of queries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.models import AuditEvent, User
+from strategy_app.models import (
+    ActionPlan,
+    AuditEvent,
+    CompanyStrategy,
+    Department,
+    Indicator,
+    Objective,
+    ServiceStrategy,
+    User,
+)
+from strategy_app.schemas.wording import LABELS
+
+LONG = 80  # characters: a longer text is shown as what was removed and added
+ACTIONS = {
+    "create": "created it",
+    "insert": "created it",
+    "update": "changed",
+    "archive": "archived it",
+    "restore": "restored it",
+    "refused": "was refused a change",
+    "delete": "deleted it",
+}
+# What an id field names, and the column that names it.
+NAMED = {
+    "owner_id": (User, User.name),
+    "author_id": (User, User.name),
+    "entered_by_id": (User, User.name),
+    "lead_id": (User, User.name),
+    "user_id": (User, User.name),
+    "assessor_id": (User, User.name),
+    "department_id": (Department, Department.name),
+    "objective_id": (Objective, Objective.title),
+    "service_strategy_id": (ServiceStrategy, ServiceStrategy.title),
+    "company_strategy_id": (CompanyStrategy, CompanyStrategy.title),
+    "action_plan_id": (ActionPlan, ActionPlan.title),
+    "blocked_by_id": (ActionPlan, ActionPlan.title),
+    "indicator_id": (Indicator, Indicator.name),
+}
+HIDDEN = frozenset({"id", "version", "updated_at", "created_at", "password_hash", "session_token"})
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
 class Change:
-    """One field's before and after."""
+    """One field's before and after, in words (a long text: what was removed and added)."""
 
     field: str
     before: Any
     after: Any
+    label: str = ""
+    removed: str = ""
+    added: str = ""
+
+    @property
+    def long(self) -> bool:
+        return bool(self.removed or self.added)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One event in an object's history."""
+    """One event in an object's history: one change of several fields."""
 
     at: datetime
     who: str
     action: str
-    changes: list[Change]
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def what(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+
+def _words(value: Any) -> str | None:
+    """A stored value as a person reads it: a readable date, yes/no, a list joined."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
+    text = str(value)
+    if _TIMESTAMP.match(text):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    if _DAY.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            return text
+        return f"{day.day} {day:%b %Y}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return text
+
+
+def _diff(before: str, after: str) -> tuple[str, str]:
+    """The words removed from before and added in after."""
+    a, b = before.split(), after.split()
+    removed, added = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            removed.append(" ".join(a[i1:i2]))
+        if op in ("insert", "replace"):
+            added.append(" ".join(b[j1:j2]))
+    return " … ".join(removed), " … ".join(added)
+
+
+def _names(rows) -> dict[str, dict[int, str]]:
+    """The names of every id the events mention, one query per kind of thing."""
+    wanted: dict[str, set[int]] = {}
+    for event, _ in rows:
+        for key, pair in (event.changes or {}).items():
+            if key in NAMED and isinstance(pair, list):
+                wanted.setdefault(key, set()).update(v for v in pair if isinstance(v, int))
+    by_model: dict[type, set[int]] = {}
+    for key, ids in wanted.items():
+        by_model.setdefault(NAMED[key][0], set()).update(ids)
+    names: dict[type, dict[int, str]] = {}
+    for model, ids in by_model.items():
+        column = next(col for m, col in NAMED.values() if m is model)
+        names[model] = dict(
+            db.session.execute(sa.select(model.id, column).where(model.id.in_(ids))).all()
+        )
+    return {key: names.get(model, {}) for key, (model, _) in NAMED.items()}
+
+
+def _change(key: str, pair: list, names: dict[str, dict[int, str]]) -> Change:
+    before, after = pair
+    if key in NAMED:
+        known = names.get(key, {})
+        before = known.get(before, "(removed)") if isinstance(before, int) else before
+        after = known.get(after, "(removed)") if isinstance(after, int) else after
+    before, after = _words(before), _words(after)
+    label = LABELS.get(key, key.removesuffix("_id").replace("_", " ").capitalize())
+    if isinstance(before, str) and isinstance(after, str) and max(len(before), len(after)) > LONG:
+        removed, added = _diff(before, after)
+        return Change(key, before, after, label, removed or "", added or "")
+    return Change(key, before, after, label)
 
 
 def history(obj: Any, limit: int = 50) -> list[Entry]:
-    """The newest events about obj (its model's name and id), in two queries at most."""
+    """The newest events about obj (its model's name and id), each a change of its fields."""
     rows = db.session.execute(
         sa.select(AuditEvent, User.name)
         .outerjoin(User, User.id == AuditEvent.user_id)
@@ -40,15 +165,16 @@ def history(obj: Any, limit: int = 50) -> list[Entry]:
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     ).all()
+    names = _names(rows)
     return [
         Entry(
             at=event.created_at,
-            who=name or "system",
+            who=name or "the system",
             action=event.action,
             changes=[
-                Change(k, v[0], v[1])
+                _change(k, v, names)
                 for k, v in sorted((event.changes or {}).items())
-                if isinstance(v, list) and len(v) == 2
+                if isinstance(v, list) and len(v) == 2 and k not in HIDDEN and v[0] != v[1]
             ],
         )
         for event, name in rows

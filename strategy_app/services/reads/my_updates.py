@@ -24,6 +24,8 @@ from strategy_app.models import (
     CheckIn,
     FollowUp,
     Indicator,
+    Measurement,
+    Milestone,
     NpsResponse,
     Objective,
     ServiceStrategy,
@@ -224,3 +226,94 @@ def my_updates(user: User, as_of: date) -> MyUpdates:
     plans, plan_total = _plan_items(user, as_of)
     indicators, indicator_total = _indicator_items(user, as_of)
     return MyUpdates(as_of, plans, plan_total, indicators, indicator_total, _open_follow_ups(user))
+
+
+def waiting_count(user: User, as_of: date) -> int:
+    """How many things wait on user (the navigation's badge): the totals of my_updates, read
+    in two queries (plans with their follow-ups count, then indicators)."""
+    end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
+    last_check_in = (
+        sa.select(sa.func.max(CheckIn.created_at))
+        .where(CheckIn.action_plan_id == ActionPlan.id, CheckIn.created_at < end)
+        .scalar_subquery()
+    )
+    follow_ups = (
+        sa.select(sa.func.count(FollowUp.id))
+        .join(FollowUp.response)
+        .where(
+            FollowUp.owner_id == user.id,
+            FollowUp.state != "resolved",
+            FollowUp.archived_at.is_(None),
+            NpsResponse.archived_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    plans = (
+        _live_plans(
+            user,
+            ActionPlan.state,
+            ActionPlan.due_date,
+            ActionPlan.start_date,
+            ActionPlan.created_at,
+            last_check_in.label("last"),
+        )
+        .where(ActionPlan.state.not_in(rules.CLOSED_STATES))
+        .subquery()
+    )
+    # One row even with no plan: the follow-ups count rides on a one-row anchor.
+    anchor = sa.select(sa.literal(1).label("one")).subquery()
+    rows = db.session.execute(
+        sa.select(follow_ups.label("follow_ups"), plans)
+        .select_from(anchor)
+        .outerjoin(plans, sa.true())
+    ).all()
+    total = rows[0].follow_ups or 0
+    for p in rows:
+        if p.state is None:
+            continue
+        since = _as_date(p.last) if p.last else (p.start_date or _as_date(p.created_at))
+        overdue = rules.plan_overdue(p.due_date, p.state, as_of)
+        if overdue or rules.plan_quiet(p.start_date, since, as_of):
+            total += 1
+    owned_objectives = (
+        sa.select(Objective.id)
+        .join(Objective.service_strategy)
+        .where(
+            Objective.owner_id == user.id,
+            Objective.archived_at.is_(None),
+            ServiceStrategy.archived_at.is_(None),
+        )
+    )
+    last_actual = (
+        sa.select(sa.func.max(Measurement.date))
+        .where(Measurement.indicator_id == Indicator.id, Measurement.date <= as_of)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Indicator.id,
+            Indicator.baseline_date,
+            Indicator.target_date,
+            Milestone.date,
+            last_actual.label("last"),
+        )
+        .outerjoin(Milestone, Milestone.indicator_id == Indicator.id)
+        .where(
+            Indicator.archived_at.is_(None),
+            sa.or_(
+                Indicator.action_plan_id.in_(_live_plans(user, ActionPlan.id)),
+                Indicator.objective_id.in_(owned_objectives),
+            ),
+        )
+    ).all()
+    indicators: dict[int, tuple] = {}
+    milestones: dict[int, list[date]] = {}
+    for iid, baseline, target, milestone, last in rows:
+        indicators[iid] = (baseline, target, last)
+        if milestone is not None:
+            milestones.setdefault(iid, []).append(milestone)
+    for iid, (baseline, target, last) in indicators.items():
+        points = checkpoints(baseline, target, milestones.get(iid, ()))
+        if due_an_actual(points, last, as_of):
+            total += 1
+    return total

@@ -91,8 +91,8 @@ def archive(actor: User, obj: Any, action: str) -> None:
 
 
 def restore(actor: User, obj: Any) -> None:
-    """Bring an archived object back (executives only)."""
-    check(actor, policy.ADMIN, obj)
+    """Bring an archived object back (executives; a lead their department's plans)."""
+    check(actor, policy.RESTORE, obj)
     if obj.archived_at is not None:
         obj.archived_at = None
         if isinstance(obj, CompanyStrategy | ServiceStrategy) and obj.status == "archived":
@@ -162,7 +162,7 @@ def update_service_strategy(actor: User, obj: ServiceStrategy, data: inputs.Serv
     start = values.get("period_start", obj.period_start)
     end = values.get("period_end", obj.period_end)
     if start and end and start > end:
-        raise ValidationFailed({"period_end": ["period_end must not be before period_start"]})
+        raise ValidationFailed({"period_end": ["Must not be before the start of the period."]})
     _apply(obj, values)
     if "links" in data.model_fields_set:
         _set_links(obj, data.links or [])
@@ -195,7 +195,7 @@ def update_objective(actor: User, obj: Objective, data: inputs.ObjectivePatch) -
     start = values.get("start_date", obj.start_date)
     due = values.get("due_date", obj.due_date)
     if start and due and start > due:
-        raise ValidationFailed({"due_date": ["due_date must not be before start_date"]})
+        raise ValidationFailed({"due_date": ["Must not be before the start date."]})
     if "tags" in values and values["tags"] is None:
         values["tags"] = []
     _apply(obj, values)
@@ -255,7 +255,7 @@ def update_plan(actor: User, plan: ActionPlan, data: inputs.PlanPatch) -> Action
     start = values.get("start_date", plan.start_date)
     due = values.get("due_date", plan.due_date)
     if start and due and start > due:
-        raise ValidationFailed({"due_date": ["due_date must not be before start_date"]})
+        raise ValidationFailed({"due_date": ["Must not be before the start date."]})
     if "budget" in values:
         values["budget"] = _budget(values["budget"])
     for key in ("state", "progress_pct", "title", "description"):

@@ -1,0 +1,95 @@
+"""Every live indicator with its status ("everything off track"), filtered by status,
+department, objective and unit; three queries whatever the data (figures are cached)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from strategy_app.extensions import db
+from strategy_app.models import ActionPlan, Department, Indicator, Objective
+from strategy_app.services.evaluation import metrics, rules
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    department: int | None = None
+    objective: int | None = None
+    unit: str | None = None  # None: any unit; "": indicators without a unit
+
+    @property
+    def any(self) -> bool:
+        return bool(self.status or self.department or self.objective or self.unit is not None)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    name: str
+    unit: str
+    objective_id: int
+    objective_title: str
+    plan_id: int | None
+    plan_title: str | None
+    department: str | None
+    result: rules.IndicatorResult
+
+
+def rows(filters: Filters, as_of: date) -> list[Row]:
+    """The indicators counted at as_of (DESIGN §3) that match filters, worst status first."""
+    figures = metrics.overview(as_of)
+    own = aliased(Objective)
+    of_plan = aliased(Objective)
+    query = (
+        sa.select(
+            Indicator.id,
+            Indicator.name,
+            Indicator.unit,
+            sa.func.coalesce(own.id, of_plan.id),
+            sa.func.coalesce(own.title, of_plan.title),
+            ActionPlan.id,
+            ActionPlan.title,
+            Department.name,
+            ActionPlan.state,
+            ActionPlan.archived_at,
+        )
+        .outerjoin(own, Indicator.objective_id == own.id)
+        .outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+        .outerjoin(of_plan, ActionPlan.objective_id == of_plan.id)
+        .outerjoin(Department, ActionPlan.department_id == Department.id)
+        .where(Indicator.archived_at.is_(None))
+    )
+    if filters.department:
+        query = query.where(ActionPlan.department_id == filters.department)
+    if filters.objective:
+        query = query.where(sa.or_(own.id == filters.objective, of_plan.id == filters.objective))
+    if filters.unit is not None:
+        query = query.where(Indicator.unit == filters.unit)
+    out = []
+    for iid, name, unit, oid, otitle, pid, ptitle, dept, state, gone in db.session.execute(query):
+        facts = rules.PlanFacts(pid, state, 0, None, gone is not None, None)
+        if pid is not None and not rules.plan_counts(facts):
+            continue  # the indicators of a cancelled or archived plan are not counted
+        result = figures.results.get(iid)
+        if result is None or (filters.status and result.status != filters.status):
+            continue  # not counted (archived parent, cancelled plan), or another status
+        out.append(Row(iid, name, unit or "", oid, otitle, pid, ptitle, dept, result))
+    order = {s: n for n, s in enumerate((rules.OFF_TRACK, rules.AT_RISK, rules.NO_DATA))}
+    out.sort(key=lambda r: (order.get(r.result.status, 3), r.name.lower(), r.id))
+    return out
+
+
+def units() -> list[str]:
+    """The units in use by live indicators, for the filter."""
+    return list(
+        db.session.scalars(
+            sa.select(Indicator.unit)
+            .where(Indicator.archived_at.is_(None), Indicator.unit != "")
+            .distinct()
+            .order_by(Indicator.unit)
+        )
+    )

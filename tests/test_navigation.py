@@ -1,0 +1,62 @@
+"""The navigation: the count on "My updates" is the page's own, read in two queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from strategy_app.extensions import db
+from strategy_app.models import CheckIn
+from strategy_app.services.reads.my_updates import my_updates, waiting_count
+from tests.queries import counting_queries
+
+TODAY = date(2026, 6, 15)
+
+
+def _world(make):
+    sales = make.department("sales")
+    lead = make.user("lead", sales, email="lead@example.test")
+    objective = make.objective(title="Deliver", owner=lead)
+    overdue = make.plan(objective, sales, title="Overdue", due_date=date(2026, 3, 1))
+    quiet = make.plan(objective, sales, title="Quiet", start_date=date(2026, 1, 1))
+    fresh = make.plan(objective, sales, title="Fresh", start_date=date(2026, 1, 1))
+    db.session.add(CheckIn(action_plan=fresh, state="in_progress", progress_pct=10))
+    make.plan(objective, sales, title="Done", state="done", due_date=date(2026, 1, 1))
+    make.indicator(overdue, name="Due", milestones=[(date(2026, 3, 1), 20.0)])
+    make.indicator(objective, name="Own", actuals=[(date(2026, 6, 10), 40.0)])
+    make.indicator(quiet, name="Never", baseline_date=date(2026, 1, 1))
+    db.session.commit()
+    return lead
+
+
+def test_the_badge_counts_what_my_updates_lists(app, make):
+    lead = _world(make)
+    full = my_updates(lead, TODAY)
+    expected = full.plan_total + full.indicator_total + len(full.follow_ups)
+    assert expected >= 3
+    with counting_queries() as statements:
+        assert waiting_count(lead, TODAY) == expected
+    assert len(statements) == 2
+    viewer = make.user("viewer", email="nobody@example.test")
+    db.session.commit()
+    assert viewer.role == "viewer"  # loaded before counting
+    with counting_queries() as statements:
+        assert waiting_count(viewer, TODAY) == 0
+    assert len(statements) == 2
+
+
+def test_the_badge_shows_in_the_navigation(client, login, make):
+    lead = _world(make)
+    login(lead)
+    body = client.get("/").get_data(as_text=True)
+    badge = re.search(r'id="my-updates-count">(\d+)', body)
+    assert badge
+    full = my_updates(lead, TODAY)
+    assert int(badge[1]) == full.plan_total + full.indicator_total + len(full.follow_ups)
+
+
+def test_no_badge_when_nothing_waits(client, login, make):
+    viewer = make.user("viewer", email="v@example.test")
+    db.session.commit()
+    login(viewer)
+    assert 'id="my-updates-count"' not in client.get("/").get_data(as_text=True)

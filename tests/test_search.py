@@ -1,0 +1,159 @@
+"""GET /search?q= (DESIGN §7): every kind found, each hit with its status, bounded queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from strategy_app.extensions import db
+from strategy_app.models import CheckIn
+from strategy_app.models.base import utcnow
+from tests import factories
+from tests.queries import counting_queries, page_query_counts
+
+
+@pytest.fixture
+def world(app, make):
+    sales = make.department("sales")
+    w = {}
+    w["boss"] = make.user("executive", email="boss@example.test", name="Erin Exec")
+    w["lead"] = make.user("lead", sales, email="lead@example.test", name="Walrus Lead")
+    make.user("member", sales, email="gone@example.test", name="Walrus Gone", active=False)
+    company = make.company_strategy(title="Walrus growth", description="Grow.")
+    service = make.service_strategy(links=[(company, "supports")], title="Walrus service")
+    w["objective"] = make.objective(service, title="Walrus deliveries on time")
+    make.objective(service, title="Old walrus objective", archived_at=utcnow())
+    w["plan"] = make.plan(
+        w["objective"],
+        sales,
+        title="Call every walrus",
+        state="in_progress",
+        progress_pct=40,
+        due_date=date(2026, 3, 1),  # before FIXED_TODAY: overdue
+    )
+    w["indicator"] = make.indicator(
+        w["objective"], name="Walrus orders", unit="%", actuals=[(date(2026, 6, 1), 5.0)]
+    )
+    db.session.add(
+        CheckIn(
+            action_plan=w["plan"],
+            author=w["lead"],
+            state="blocked",
+            progress_pct=40,
+            text="Waiting for the walrus trucks",
+        )
+    )
+    make.objective(service, title="Unrelated thing")
+    db.session.commit()
+    return w
+
+
+def hits(body: str) -> dict[str, list[str]]:
+    """The page's hits by kind: each item's text, squashed."""
+    found: dict[str, list[str]] = {}
+    for kind, item in re.findall(r'data-kind="(\w+)">(.*?)</li>', body, re.S):
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip()
+        found.setdefault(kind, []).append(text)
+    return found
+
+
+def test_search_finds_every_kind_with_its_status(client, login, world):
+    login(world["lead"])
+    r = client.get("/search?q=WALRUS")
+    assert r.status_code == 200
+    found = hits(r.get_data(as_text=True))
+    assert set(found) == {"objective", "plan", "indicator", "strategy", "person", "check_in"}
+    objectives = found["objective"]
+    assert objectives[0].startswith("Walrus deliveries on time")
+    assert "Off track" in objectives[0]  # 5 of an expected ~45 by mid-June
+    assert "Archived" in objectives[1]
+    assert objectives[1].startswith("Old walrus objective")
+    assert "In progress, overdue" in found["plan"][0]
+    assert "Off track" in found["indicator"][0]
+    assert any("Walrus growth" in s and "Active" in s for s in found["strategy"])
+    assert any("Walrus service" in s for s in found["strategy"])
+    assert "Department lead" in found["person"][0]
+    assert "deactivated" in found["person"][1]
+    assert "Waiting for the walrus trucks" in found["check_in"][0]
+    assert "Blocked, 40%" in found["check_in"][0]
+    assert "Unrelated" not in r.get_data(as_text=True)
+
+
+def test_search_links_to_each_thing(client, login, world):
+    login(world["lead"])
+    body = client.get("/search?q=walrus").get_data(as_text=True)
+    assert f'href="/objectives/{world["objective"].id}"' in body
+    assert f'href="/plans/{world["plan"].id}"' in body
+    assert f'href="/objectives/indicators/{world["indicator"].id}"' in body
+
+
+def test_the_navigation_carries_the_search_box(client, login, world):
+    login(world["lead"])
+    body = client.get("/").get_data(as_text=True)
+    assert 'role="search"' in body
+    assert 'action="/search"' in body
+    assert 'name="q"' in body
+
+
+@pytest.mark.parametrize("words", ["%", "_", "\\", "'; DROP TABLE users; --", "<script>x</script>"])
+def test_wildcards_and_hostile_words_are_only_words(client, login, world, words):
+    login(world["lead"])
+    r = client.get("/search", query_string={"q": words})
+    assert r.status_code == 200
+    assert hits(r.get_data(as_text=True)) == {}
+    assert "<script>x</script>" not in r.get_data(as_text=True)
+
+
+def test_an_empty_query_shows_the_form_only(client, login, world):
+    login(world["lead"])
+    r = client.get("/search?q=")
+    assert r.status_code == 200
+    assert hits(r.get_data(as_text=True)) == {}
+
+
+@pytest.mark.parametrize("words", ["x" * 201, "nul\x00byte"])
+def test_a_query_too_long_or_with_nul_is_a_400_in_words(client, login, world, words):
+    login(world["lead"])
+    r = client.get("/search", query_string={"q": words})
+    assert r.status_code == 400
+    assert 'id="search-q-errors"' in r.get_data(as_text=True)
+
+
+def test_search_needs_sign_in(client, world):
+    r = client.get("/search?q=walrus")
+    assert r.status_code == 302
+    assert "/login" in r.location
+
+
+def test_search_shows_at_most_ten_of_a_kind_and_says_there_are_more(client, login, world, make):
+    for n in range(14):
+        make.objective(world["objective"].service_strategy, title=f"Walrus extra {n:02d}")
+    db.session.commit()
+    login(world["lead"])
+    body = client.get("/search?q=walrus").get_data(as_text=True)
+    assert len(hits(body)["objective"]) == 10
+    assert "add a word to narrow it" in body
+
+
+def test_search_queries_are_bounded(client, login, world, make):
+    login(world["lead"])
+    _, small = page_query_counts(client, "/search?q=walrus")
+    for n in range(30):
+        plan = make.plan(world["objective"], title=f"Walrus plan {n}")
+        make.indicator(plan, name=f"Walrus gauge {n}", actuals=[(date(2026, 5, 1), 1.0)])
+        make.user("member", plan.department, name=f"Walrus {n}", email=f"w{n}@example.test")
+        db.session.add(CheckIn(action_plan=plan, state="planned", progress_pct=0, text="walrus"))
+    db.session.commit()
+    _, large = page_query_counts(client, "/search?q=walrus")
+    assert large == small, (small, large)
+    with counting_queries() as statements:
+        client.get("/search?q=walrus")
+    assert len(statements) <= 15, statements
+
+
+def test_search_password_is_never_searched(client, login, world):
+    login(world["lead"])
+    body = client.get("/search", query_string={"q": factories.PASSWORD[:6]}).get_data(as_text=True)
+    assert hits(body) == {}
