@@ -72,10 +72,9 @@ def test_each_point_has_its_status_colour_symbol_and_word():
     assert actual["marker"]["symbol"] == ["circle", "x", "triangle-up"]
     assert [t.split(" · ")[1] for t in actual["text"]] == ["● On track", "✖ Off track", "▲ At risk"]
     # the latest point, at AS_OF: expected 49.16, actual 40 → 9.16 short (≤ 10): at risk
-    latest = trace(figure, "Status on 2026-06-15")
+    latest = trace(figure, "Status on 2026-06-15: ▲ At risk")  # the word is in the legend
     assert latest["marker"]["color"] == YELLOW
     assert latest["marker"]["symbol"] == "triangle-up"
-    assert latest["text"] == ["▲ At risk"]
     assert figure["layout"]["meta"]["status"] == rules.AT_RISK
     assert "▲ At risk on 2026-06-15" in figure["layout"]["title"]["subtitle"]["text"]
 
@@ -221,7 +220,7 @@ def test_small_multiples_puts_each_figure_on_its_own_axes():
     three = charts.expected_vs_actual(RISING, RISING_ACTUALS[:2], AS_OF, "Three", "%")
     figure = charts.small_multiples([("One", one), ("Two", two), ("Three", three)], columns=2)
     layout = figure["layout"]
-    assert (layout["grid"]["rows"], layout["grid"]["columns"]) == (2, 2)
+    assert (layout["meta"]["grid"]["rows"], layout["meta"]["grid"]["columns"]) == (2, 2)
     assert {t["xaxis"] for t in figure["data"]} == {"x", "x2", "x3"}
     assert {"xaxis", "xaxis2", "xaxis3", "yaxis3"} <= layout.keys()
     assert layout["yaxis2"]["title"]["text"] == "%"
@@ -306,7 +305,14 @@ def test_biggest_misses_ranks_and_labels():
     figure = charts.biggest_misses(misses)
     off = trace(figure, "✖ Off track")
     assert (off["x"], off["y"]) == ([50.0], ["NPS"])
-    assert off["text"] == ["✖ Off track · short by 20 points"]
+    # bars and labels in the same unit (% of span), said by the axis title
+    assert off["text"] == ["✖ 50 %"]
+    assert off["customdata"] == ["short by 20 points"]
+    assert (
+        "% of each indicator's baseline-to-target span"
+        in (figure["layout"]["xaxis"]["title"]["text"])
+    )
+    assert figure["layout"]["xaxis"]["ticksuffix"] == " %"
     assert figure["layout"]["yaxis"]["categoryarray"] == ["NPS", "Fill rate"]
     assert figure["layout"]["meta"]["table"]["rows"][1] == [
         "Fill rate", "Deliver", "▲ At risk", "95 %", "93 %", "2 %", "8 %",
@@ -387,7 +393,7 @@ def test_narrow_screens_get_short_labels_and_one_column():
     assert narrow["title"]["font"]["size"] == 15
     one = charts.expected_vs_actual(RISING, RISING_ACTUALS, AS_OF, "One", "%")
     grid = charts.small_multiples([("One", one), ("Two", one), ("Three", one)])["layout"]
-    assert (grid["grid"]["columns"], grid["meta"]["narrow"]["grid"]) == (
+    assert (grid["meta"]["grid"]["columns"], grid["meta"]["narrow"]["meta"]["grid"]) == (
         2,
         {"rows": 3, "columns": 1},
     )

@@ -251,7 +251,8 @@ def test_objective_page_has_one_panel_per_live_indicator(reader, data):
     # cancelled and the archived plan
     assert panels(figure) == ["Orders right first time (%)", "Calls answered in 20 s (calls)"]
     assert {t["xaxis"] for t in figure["data"]} == {"x", "x2"}
-    assert (figure["layout"]["grid"]["rows"], figure["layout"]["grid"]["columns"]) == (1, 2)
+    grid = figure["layout"]["meta"]["grid"]
+    assert (grid["rows"], grid["columns"]) == (1, 2)
     own = [t for t in figure["data"] if t["xaxis"] == "x"]
     expected = next(t for t in own if t["name"] == "Expected")
     assert dict(zip(expected["x"], expected["y"], strict=True))["2026-04-01"] == 40
