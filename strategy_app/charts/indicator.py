@@ -30,6 +30,7 @@ from strategy_app.charts.style import (
     axis,
     config,
     responsive,
+    shorten,
     title_height,
     wrap,
 )
@@ -250,15 +251,24 @@ GAP = 0.1  # the share of the width between two columns of small multiples (room
 
 
 def _heading(name: str, meta: dict[str, Any], chars: int) -> str:
-    """A panel's heading: its name, status and forecast, each wrapped to the panel's width."""
-    text = f"{plain(name)}<br>{status_text(meta.get('status', rules.NO_DATA))}"
-    if meta.get("forecast"):
-        text += f"<br>{meta['forecast_text']}"
-    return wrap(text, chars)
+    """A panel's heading in two lines: its name (shortened to the panel's width), then its
+    status and forecast."""
+    status = status_text(meta.get("status", rules.NO_DATA))
+    when = meta.get("forecast")
+    if when:
+        late = " (late)" if "after the target date" in meta.get("forecast_text", "") else ""
+        reached = "target reached" if "reached on" in meta.get("forecast_text", "") else "forecast"
+        status += f" · {reached} {when}{late}"
+    return f"{plain(shorten(name, chars))}<br>{wrap(status, chars)}"
 
 
 def _grid(
-    items: list[tuple[str, dict[str, Any]]], columns: int, title: str, subtitle: str, s: Surface
+    items: list[tuple[str, dict[str, Any]]],
+    columns: int,
+    title: str,
+    subtitle: str,
+    s: Surface,
+    heading: bool = True,
 ) -> dict[str, Any]:
     """The layout of small multiples on a surface, laid out in pixels so nothing overlaps.
 
@@ -272,13 +282,17 @@ def _grid(
         _heading(n, f["layout"].get("meta", {}), s.chars(s.note, panel_width)) for n, f in items
     ]
     heading_px = max((h.count("<br>") + 1 for h in headings), default=1) * s.note * LINE + 8
-    ticks_px = s.font * LINE * 2 + 8
-    band = heading_px + s.panel + ticks_px
+    ticks_px = s.font * LINE * 1.5 + 8
+    # a slide with one row of plots gives them its height
+    panel = s.panel * 2 if rows == 1 and s.name == "meeting" else s.panel
+    band = heading_px + panel + ticks_px
     paper = rows * band
-    top = title_height(title, subtitle, s)
+    top = title_height(title if heading else "", subtitle, s)
     bottom = int(s.legend * LINE * (2 if s.columns == 1 else 1) + 24)
     base = layout(title, "", "", height=int(top + paper + bottom), subtitle=subtitle, surface=s)
     del base["xaxis"], base["yaxis"]
+    if not heading:  # the page or slide heads it already; the title stays in meta
+        base["title"]["text"] = ""
     base["margin"].update(t=top, b=bottom)
     base["meta"]["grid"] = {"rows": rows, "columns": columns}
     width = (1 - GAP * (columns - 1)) / columns
@@ -290,12 +304,14 @@ def _grid(
         xa, ya = f"x{n}", f"y{n}"
         left = col * (width + GAP)
         plot_top = 1 - (row * band + heading_px) / paper
-        plot_bottom = 1 - (row * band + heading_px + s.panel) / paper
+        plot_bottom = 1 - (row * band + heading_px + panel) / paper
         source = figure["layout"]
         base[f"xaxis{n}"] = {
             **axis("", s),
             "type": "date",
             "nticks": 4 if s.columns == 1 or columns > 2 else 5,
+            # each date to the right of its tick: the first one clear of the value axis
+            "ticklabelposition": "outside right",
             "domain": [left, left + width],
             "anchor": ya,
         }
@@ -334,6 +350,7 @@ def small_multiples(
     title: str = "Indicators: expected vs actual",
     subtitle: str = "",
     surface: Surface = PAGE,
+    heading: bool = True,
 ) -> dict[str, Any]:
     """Several expected_vs_actual figures as one grid of small plots with a shared legend.
 
@@ -366,7 +383,7 @@ def small_multiples(
         wanted = columns if columns and s.columns > 1 else s.columns
         return {
             "data": data,
-            "layout": _grid(items, wanted, title, subtitle, s),
+            "layout": _grid(items, wanted, title, subtitle, s, heading),
             "config": config(s),
         }
 

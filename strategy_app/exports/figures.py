@@ -86,13 +86,17 @@ def build(report: Report) -> dict[str, Any] | None:
                 i.name,
                 i.unit,
                 today=today(),
+                surface=charts.PRINT,
             )
             items.append((i.name, figure))
         by_department[department_id] = charts.small_multiples(
-            items, columns=2, title="Indicators: expected vs actual (the worst first)"
+            items,
+            columns=2,
+            title="Indicators: expected vs actual (the worst first)",
+            surface=charts.PRINT,
         )
     return {
-        "departments": charts.department_comparison(rows),
+        "departments": charts.department_comparison(rows, surface=charts.PRINT),
         "by_department": by_department,
         "charted": {department_id: len(lines) for department_id, lines in picked.items()},
     }
