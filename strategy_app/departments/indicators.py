@@ -29,6 +29,7 @@ class Line:
     """A live indicator with where it belongs and its status at the date."""
 
     id: int
+    plan_id: int | None
     department_id: int | None  # its plan's department (None for an objective's own)
     objective_id: int  # the objective it serves, directly or through its plan
     status: str
@@ -40,6 +41,7 @@ def lines(as_of: date) -> list[Line]:
     rows = db.session.execute(
         sa.select(
             Indicator.id,
+            Indicator.action_plan_id,
             Indicator.objective_id,
             ActionPlan.objective_id.label("plan_objective_id"),
             ActionPlan.department_id,
@@ -49,7 +51,13 @@ def lines(as_of: date) -> list[Line]:
         .where(Indicator.archived_at.is_(None))
     )
     found = [
-        Line(r.id, r.department_id, r.objective_id or r.plan_objective_id, results[r.id].status)
+        Line(
+            r.id,
+            r.action_plan_id,
+            r.department_id,
+            r.objective_id or r.plan_objective_id,
+            results[r.id].status,
+        )
         for r in rows
         if r.id in results and r.state != "cancelled"
     ]
@@ -114,3 +122,12 @@ def grids(
         )
         for k in range(0, len(items), per_grid)
     ]
+
+
+def plan_statuses(found: list[Line], department_id: int) -> dict[int, str]:
+    """The worst status of each of the department's plans' indicators (rules.worst_status)."""
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for line in found:
+        if line.department_id == department_id and line.plan_id is not None:
+            grouped[line.plan_id].append(line.status)
+    return {plan_id: rules.worst_status(statuses) for plan_id, statuses in grouped.items()}

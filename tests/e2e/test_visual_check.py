@@ -65,7 +65,8 @@ def test_charts_of_every_page_fit_at_every_size(page_as, kind):
             found.charts += seen.charts
             found.problems += seen.problems
     visual.record(kind, found, len(SIZES))
-    assert found.charts >= len(SIZES), f"no chart drawn on the {kind} pages"
+    if kind != "cascade":  # the cascade page is text; it must still not scroll sideways
+        assert found.charts >= len(SIZES), f"no chart drawn on the {kind} pages"
     assert not found.problems, f"{len(found.problems)} problems:\n" + "\n".join(found.problems)
 
 
