@@ -1151,3 +1151,26 @@ def test_plans_and_milestones_left_alone_by_the_objective_pages(as_executive, wo
     assert count(AuditEvent) == events
     assert count(ActionPlan) == 1
     assert count(Milestone) == 1
+
+
+def test_display_precision_is_set_in_the_form_and_used_on_the_page(as_executive, world):
+    path = f"/objectives/indicators/{world['indicator']}/edit"
+    before = snapshot()
+    r = as_executive.post(path, data=indicator_form(display_precision="7"))
+    assert r.status_code == 422
+    assert "from 0 to 6" in errors_beside(html(r), "display_precision")
+    assert snapshot() == before
+    r = as_executive.post(path, data=indicator_form(display_precision="2"))
+    assert r.status_code == 302
+    indicator = db.session.get(Indicator, world["indicator"])
+    db.session.refresh(indicator)
+    assert indicator.display_precision == 2
+    page = html(as_executive.get(f"/objectives/indicators/{world['indicator']}"))
+    assert "80.00 on 2026-01-01" in page  # the baseline, with two decimals
+    # blank: derived again from the unit and values (80 → 95 %: a tenth of a percent)
+    as_executive.post(path, data=indicator_form(display_precision=""))
+    db.session.refresh(indicator)
+    assert indicator.display_precision is None
+    assert "80.0 on 2026-01-01" in html(
+        as_executive.get(f"/objectives/indicators/{world['indicator']}")
+    )

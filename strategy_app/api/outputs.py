@@ -158,6 +158,9 @@ class IndicatorOut(Resource):
     tolerance: float
     milestones: list[MilestoneOut]
     external_key: str | None
+    display_precision: int | None = Field(
+        default=None, description="Decimals its numbers are shown with; null: derived"
+    )
     expected: float = Field(description="Expected value at as_of (today); computed")
     actual: float | None = Field(description="Latest actual on or before as_of; computed")
     progress: float = Field(description="0–1; computed")

@@ -16,6 +16,7 @@ from strategy_app.charts.style import (
     title_block,
 )
 from strategy_app.services.evaluation import rules
+from strategy_app.services.plumbing import numbers
 
 # One place for how a status looks; static/css/app.css uses the same colours for badges.
 STATUS_COLOURS = {
@@ -87,17 +88,9 @@ def plain(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def fmt_number(value: float | None) -> str:
-    """A number for people: at least four significant digits, thousands separated, no 1e+06."""
-    if value is None:
-        return "—"
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    decimals = min(max(0, 3 - math.floor(math.log10(abs(value)))), 6)
-    text = f"{value:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+def fmt_number(value: float | None, decimals: int | None = None) -> str:
+    """A number for people (services/plumbing/numbers.py, the one place that formats them)."""
+    return numbers.fmt(value, decimals)
 
 
 def ink(colour: str) -> str:
@@ -127,8 +120,8 @@ def count_ticks(top: float) -> dict[str, Any]:
 
 
 def pct_text(value: float | None) -> str:
-    """0.423 → "42 %"; None → "—"."""
-    return "—" if value is None else f"{value * 100:.0f} %"
+    """0.423 → "42%"; None → "—" (percentages are written one way everywhere)."""
+    return numbers.pct(value)
 
 
 def iso(d: date) -> str:

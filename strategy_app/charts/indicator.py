@@ -52,8 +52,12 @@ def forecast_text(spec: rules.IndicatorSpec, points: list[tuple[date, float]]) -
     return when, f"reaches target on {iso(when)}{late}"
 
 
-def _traces(spec, points, as_of, result, unit, s: Surface) -> list[dict[str, Any]]:
+def _traces(spec, points, as_of, result, unit, s: Surface, decimals=None) -> list[dict[str, Any]]:
     """Tolerance band, expected line, actuals (status by symbol), latest status, forecast."""
+
+    def n(value: float | None) -> str:
+        return fmt_number(value, decimals)
+
     half = spec.tolerance * rules.span(spec)
     u = f" {unit}" if unit else ""
     latest = points[-1] if points else None
@@ -84,7 +88,7 @@ def _traces(spec, points, as_of, result, unit, s: Surface) -> list[dict[str, Any
             "fillcolor": BAND_COLOUR,
             "line": {"width": 0, "color": BAND_COLOUR},
             "hoverinfo": "skip",
-            "name": plain(f"Tolerance ± {fmt_number(half)}{u}"),
+            "name": plain(f"Tolerance ± {n(half)}{u}"),
             "legendgroup": "band",
         },
         {
@@ -96,7 +100,7 @@ def _traces(spec, points, as_of, result, unit, s: Surface) -> list[dict[str, Any
             "legendgroup": "expected",
             "line": {"color": EXPECTED_COLOUR, "width": s.line},
             "marker": {"symbol": "diamond", "size": [s.marker if d in bends else 0 for d in xs]},
-            "text": [plain(f"{fmt_number(v)}{u}") for v in expected],
+            "text": [plain(f"{n(v)}{u}") for v in expected],
             "hovertemplate": "%{x|%Y-%m-%d}<br>Expected %{text}<extra></extra>",
         },
     ]
@@ -118,7 +122,7 @@ def _traces(spec, points, as_of, result, unit, s: Surface) -> list[dict[str, Any
                     "line": {"color": ACTUAL_COLOUR, "width": 1},
                 },
                 "text": [
-                    plain(f"{fmt_number(v)}{u} · {status_text(st)}")
+                    plain(f"{n(v)}{u} · {status_text(st)}")
                     for (_, v), st in zip(points, statuses, strict=True)
                 ],
                 "hovertemplate": "%{x|%Y-%m-%d}<br>Actual %{text}<extra></extra>",
@@ -139,7 +143,7 @@ def _traces(spec, points, as_of, result, unit, s: Surface) -> list[dict[str, Any
                     "line": {"color": ACTUAL_COLOUR, "width": 2},
                 },
                 "hovertemplate": "%{x|%Y-%m-%d}<br>Latest actual %{customdata}<extra></extra>",
-                "customdata": [plain(f"{fmt_number(latest[1])}{u} · {status_text(result.status)}")],
+                "customdata": [plain(f"{n(latest[1])}{u} · {status_text(result.status)}")],
             }
         )
     when, _ = forecast_text(spec, points)
@@ -154,7 +158,8 @@ def _traces(spec, points, as_of, result, unit, s: Surface) -> list[dict[str, Any
                 "legendgroup": "forecast",
                 "line": {"color": FORECAST_COLOUR, "width": s.line, "dash": "dash"},
                 "marker": {"symbol": "star", "size": [0, s.marker + 3], "color": FORECAST_COLOUR},
-                "hovertemplate": "%{x|%Y-%m-%d}<br>Forecast %{y}<extra></extra>",
+                "text": [n(latest[1]), n(spec.target_value)],
+                "hovertemplate": "%{x|%Y-%m-%d}<br>Forecast %{text}<extra></extra>",
             }
         )
     return traces
@@ -169,12 +174,18 @@ def expected_vs_actual(
     *,
     today: date | None = None,
     surface: Surface = PAGE,
+    decimals: int | None = None,
 ) -> dict[str, Any]:
     """One indicator as of a date: expected line, tolerance band, actuals, forecast, markers.
 
     Actuals dated after as_of are left out (DESIGN §3). The as_of line is labelled "today"
-    when `today` is given and equal to as_of, "as of <date>" otherwise.
+    when `today` is given and equal to as_of, "as of <date>" otherwise. Numbers are written
+    with `decimals` decimals (the indicator's display precision) when given.
     """
+
+    def n(value: float | None) -> str:
+        return fmt_number(value, decimals)
+
     points = sorted((d, float(v)) for d, v in measurements if d <= as_of)
     latest = points[-1] if points else None
     result = rules.evaluate(spec, latest, as_of)
@@ -184,15 +195,15 @@ def expected_vs_actual(
     when, forecast = forecast_text(spec, points)
     if latest:
         now = (
-            f"{status_text(result.status)} on {iso(as_of)}: actual {fmt_number(latest[1])}{u}"
-            f" ({iso(latest[0])}), expected {fmt_number(result.expected)}{u}"
+            f"{status_text(result.status)} on {iso(as_of)}: actual {n(latest[1])}{u}"
+            f" ({iso(latest[0])}), expected {n(result.expected)}{u}"
         )
     else:
         now = f"{status_text(result.status)} on {iso(as_of)}: no actual yet"
 
     def build(s: Surface) -> dict[str, Any]:
         target_shape, target_note = vertical_marker(
-            iso(spec.target_date), f"target {fmt_number(spec.target_value)}{u}", surface=s
+            iso(spec.target_date), f"target {n(spec.target_value)}{u}", surface=s
         )
         as_of_shape, as_of_note = vertical_marker(
             iso(as_of), "today" if today == as_of else f"as of {iso(as_of)}", top=False, surface=s
@@ -201,7 +212,7 @@ def expected_vs_actual(
         target_note["xanchor"] = "right" if spec.target_date > as_of else "left"
         as_of_note["xanchor"] = "left" if spec.target_date > as_of else "right"
         drawn = {
-            "data": _traces(spec, points, as_of, result, unit, s),
+            "data": _traces(spec, points, as_of, result, unit, s, decimals),
             "layout": layout(
                 name,
                 "Date",
@@ -223,8 +234,8 @@ def expected_vs_actual(
     rows = [
         [
             iso(d),
-            f"{fmt_number(rules.expected(spec, d))}{u}",
-            f"{fmt_number(actual_at[d])}{u}" if d in actual_at else "—",
+            f"{n(rules.expected(spec, d))}{u}",
+            f"{n(actual_at[d])}{u}" if d in actual_at else "—",
             status_text(status_at[d]) if d in status_at else "",
         ]
         for d in sorted({*bends, *actual_at})
@@ -237,8 +248,8 @@ def expected_vs_actual(
         expected=result.expected,
         actual=result.actual,
         actual_date=iso(latest[0]) if latest else None,
-        expected_text=f"{fmt_number(result.expected)}{u}",
-        actual_text=f"{fmt_number(latest[1])}{u} ({iso(latest[0])})" if latest else "—",
+        expected_text=f"{n(result.expected)}{u}",
+        actual_text=f"{n(latest[1])}{u} ({iso(latest[0])})" if latest else "—",
         forecast=iso(when) if when else None,
         forecast_text=forecast,
         band=[-half, half],

@@ -20,6 +20,7 @@ from strategy_app.models import ActionPlan, Indicator
 from strategy_app.objectives import pages as indicator_pages
 from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import numbers
 
 WORST_FIRST = {rules.OFF_TRACK: 0, rules.AT_RISK: 1, rules.NO_DATA: 2, rules.ON_TRACK: 3}
 
@@ -98,7 +99,7 @@ def figures(
             indicator_pages.panel_title(i),
             charts.expected_vs_actual(
                 rules.IndicatorSpec.of(i), points[i.id], as_of, i.name, i.unit,
-                today=now, surface=surface,
+                today=now, surface=surface, decimals=numbers.decimals_of(i),
             ),
         )
         for i in indicators

@@ -15,6 +15,7 @@ from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement
 from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import numbers
 
 if TYPE_CHECKING:
     from strategy_app.exports.report import Report, Section
@@ -87,6 +88,7 @@ def build(report: Report) -> dict[str, Any] | None:
                 i.unit,
                 today=today(),
                 surface=charts.PRINT,
+                decimals=numbers.decimals_of(i),
             )
             items.append((i.name, figure))
         by_department[department_id] = charts.small_multiples(

@@ -40,6 +40,8 @@ class Indicator(IdMixin, ArchiveMixin, db.Model):
     target_date: Mapped[date] = mapped_column(sa.Date)
     tolerance: Mapped[float] = mapped_column(sa.Float, default=0.10)
     external_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    # decimals its numbers are shown with; None: derived from its unit and values
+    display_precision: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     objective: Mapped[Objective | None] = relationship(back_populates="indicators")
     action_plan: Mapped[ActionPlan | None] = relationship(back_populates="indicators")
