@@ -47,6 +47,15 @@ def _paths(page, kind: str) -> list[str]:
     raise AssertionError(kind)
 
 
+# How much wider than its box the table captioned so is (it would scroll inside the box).
+WIDE_TABLE = """
+(caption) => {
+  const table = [...document.querySelectorAll("main table")].find(
+    (t) => t.caption && t.caption.textContent.startsWith(caption));
+  return table ? table.scrollWidth - table.parentElement.clientWidth : 0;
+}
+"""
+
 KINDS = ("dashboard", "cascade", "objective", "plan", "indicator", "department", "timeline")
 
 
@@ -64,6 +73,12 @@ def test_charts_of_every_page_fit_at_every_size(page_as, kind):
             seen = visual.check(page, f"{path} at {width} px")
             found.charts += seen.charts
             found.problems += seen.problems
+            if kind == "plan":  # its indicators' status and "Enter an actual" in sight
+                wide = page.evaluate(WIDE_TABLE, "Indicators of this plan")
+                if wide > 0:
+                    found.problems.append(
+                        f"{path} at {width} px: its indicators' table is {wide} px too wide"
+                    )
     visual.record(kind, found, len(SIZES))
     if kind != "cascade":  # the cascade page is text; it must still not scroll sideways
         assert found.charts >= len(SIZES), f"no chart drawn on the {kind} pages"
