@@ -38,11 +38,7 @@ def register_extensions(app: Flask) -> None:
     audit.install()
     data_version.install()
     security.register(app)
-    if app.config["PROXY_FIX_X_FOR"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = app.config["PROXY_FIX_X_FOR"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
+    security.install_proxy_fix(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -56,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         departments,
         exports,
+        health,
         main,
         meetings,
         objectives,
@@ -85,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     timeline.register(app)
     strategymap.register(app)
     meetings.register(app)
+    health.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -38,7 +38,7 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
-from strategy_app.services.dataio import checklist
+from strategy_app.services.dataio import checklist, demo_health
 from strategy_app.services.dataio import demo_data as data
 from strategy_app.services.evaluation import clock, rules
 from strategy_app.services.plumbing import audit
@@ -178,6 +178,7 @@ class _Builder:
         self.check_ins()
         self.nps()
         self.assessment()
+        demo_health.add(self)
         self.review()
 
     def user(self, email: str, role: str, department: Department | None) -> User:
@@ -381,7 +382,10 @@ class _Builder:
 
     def assessment(self) -> None:
         assessment = Assessment(
-            date=self.when("d-21"), assessor=self.users[data.CEO], notes=data.ASSESSMENT_NOTES
+            date=self.when("d-21"),
+            assessor=self.users[data.CEO],
+            notes=data.ASSESSMENT_NOTES,
+            created_at=self.at(21),
         )
         for element in checklist.ELEMENTS:
             scores = data.ASSESSMENT_SCORES[element.key].split()
