@@ -1,7 +1,7 @@
 """Display precision per indicator: the decimals its numbers are shown with (null: derived)
 
 Revision ID: c14charts01
-Revises: 837db8bae7b4
+Revises: c13health01
 Create Date: 2026-12-06 10:20:40.128572
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c14charts01"
-down_revision = "837db8bae7b4"
+down_revision = "c13health01"
 branch_labels = None
 depends_on = None
 

@@ -153,7 +153,8 @@ def layout(
         "hoverlabel": {"font": {"size": max(14, s.font)}},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "meta": {"title": title, "surface": s.name},
+        # narrow: what static/js/charts.js changes below 576 px (style.responsive fills it)
+        "meta": {"title": title, "surface": s.name, "narrow": {}},
     }
     result.update(extra)
     return result
