@@ -106,6 +106,13 @@ def register_template_helpers(app: Flask) -> None:
     def has_endpoint(endpoint: str) -> bool:
         return endpoint in app.view_functions
 
+    # numbers as people write them, one way everywhere (services/plumbing/numbers.py)
+    from strategy_app.services.plumbing import numbers
+
+    app.add_template_filter(numbers.fmt, "number")
+    app.add_template_filter(numbers.pct, "percent")
+    app.add_template_global(numbers.decimals_of, "decimals_of")
+
 
 def register_errorhandlers(app: Flask) -> None:
     """Error pages in the app's layout."""

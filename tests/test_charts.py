@@ -72,10 +72,9 @@ def test_each_point_has_its_status_colour_symbol_and_word():
     assert actual["marker"]["symbol"] == ["circle", "x", "triangle-up"]
     assert [t.split(" · ")[1] for t in actual["text"]] == ["● On track", "✖ Off track", "▲ At risk"]
     # the latest point, at AS_OF: expected 49.16, actual 40 → 9.16 short (≤ 10): at risk
-    latest = trace(figure, "Status on 2026-06-15")
+    latest = trace(figure, "Status on 2026-06-15: ▲ At risk")  # the word is in the legend
     assert latest["marker"]["color"] == YELLOW
     assert latest["marker"]["symbol"] == "triangle-up"
-    assert latest["text"] == ["▲ At risk"]
     assert figure["layout"]["meta"]["status"] == rules.AT_RISK
     assert "▲ At risk on 2026-06-15" in figure["layout"]["title"]["subtitle"]["text"]
 
@@ -221,7 +220,7 @@ def test_small_multiples_puts_each_figure_on_its_own_axes():
     three = charts.expected_vs_actual(RISING, RISING_ACTUALS[:2], AS_OF, "Three", "%")
     figure = charts.small_multiples([("One", one), ("Two", two), ("Three", three)], columns=2)
     layout = figure["layout"]
-    assert (layout["grid"]["rows"], layout["grid"]["columns"]) == (2, 2)
+    assert (layout["meta"]["grid"]["rows"], layout["meta"]["grid"]["columns"]) == (2, 2)
     assert {t["xaxis"] for t in figure["data"]} == {"x", "x2", "x3"}
     assert {"xaxis", "xaxis2", "xaxis3", "yaxis3"} <= layout.keys()
     assert layout["yaxis2"]["title"]["text"] == "%"
@@ -229,7 +228,7 @@ def test_small_multiples_puts_each_figure_on_its_own_axes():
     shown = [t["name"] for t in figure["data"] if t["showlegend"]]
     assert shown == ["Tolerance band", "Expected", "Actual"]
     titles = [a["text"] for a in layout["annotations"]]
-    assert titles[0].startswith("One<br>▲ At risk<br>reaches target on 2027-01-17")
+    assert titles[0].startswith("One<br>▲ At risk · forecast 2027-01-17")
     assert titles[1] == "Two<br>○ No data"
     assert {s["yref"] for s in layout["shapes"]} == {"y domain", "y2 domain", "y3 domain"}
     assert [r[:2] for r in layout["meta"]["table"]["rows"]] == [
@@ -238,16 +237,14 @@ def test_small_multiples_puts_each_figure_on_its_own_axes():
         ["Three", "✖ Off track"],
     ]
     serialisable(figure)
-    # on a phone each heading is wrapped to the width (Plotly clips long lines)
+    # on a phone each heading fits the width (Plotly clips long lines): the name shortened,
+    # the status and forecast wrapped
     long_name = "Contacts with the full customer record on screen at every call"
     phone = charts.small_multiples([(long_name, one)])["layout"]["meta"]["narrow"]
     lines = phone["annotations"][0]["text"].split("<br>")
     assert lines == [
-        "Contacts with the full customer record on",
-        "screen at every call",
-        "▲ At risk",
-        "reaches target on 2027-01-17 (after the",
-        "target date)",
+        "Contacts with the full customer record on…",
+        "▲ At risk · forecast 2027-01-17 (late)",
     ]
     empty = charts.small_multiples([])
     assert empty["data"] == []
@@ -267,7 +264,7 @@ def test_department_charts_carry_execution_results_states_and_overdue():
     assert execution["x"] == ["Sales", "Logistics", "Finance"]
     assert execution["y"] == [40.0, None, 100.0]
     assert results["y"] == [25.0, None, 50.0]
-    assert execution["text"] == ["40 %", "—", "100 %"]
+    assert execution["text"] == ["40%", "—", "100%"]  # percentages one way everywhere
     assert figure["layout"]["yaxis"]["title"]["text"] == "Percent (%)"
     overdue = charts.overdue_by_department(DEPARTMENTS)
     assert overdue["data"][0]["y"] == [1, 0, 0]
@@ -278,7 +275,7 @@ def test_department_charts_carry_execution_results_states_and_overdue():
     assert states["Done"]["y"] == [0, 0, 3]
     assert states["In progress"]["base"] == [1, 0, 0]  # stacked on the planned ones
     assert compared["layout"]["meta"]["table"]["rows"][0] == [
-        "Sales", "40 %", "25 %", 1, 1, 2, 0, 0, 0,
+        "Sales", "40%", "25%", 1, 1, 2, 0, 0, 0,
     ]  # fmt: skip
     for f in (figure, overdue, compared):
         serialisable(f)
@@ -306,10 +303,17 @@ def test_biggest_misses_ranks_and_labels():
     figure = charts.biggest_misses(misses)
     off = trace(figure, "✖ Off track")
     assert (off["x"], off["y"]) == ([50.0], ["NPS"])
-    assert off["text"] == ["✖ Off track · short by 20 points"]
+    # bars and labels in the same unit (% of span), said by the axis title
+    assert off["text"] == ["✖ 50%"]
+    assert off["customdata"] == ["short by 20 points"]
+    assert (
+        "% of each indicator's baseline-to-target span"
+        in (figure["layout"]["xaxis"]["title"]["text"])
+    )
+    assert figure["layout"]["xaxis"]["ticksuffix"] == " %"
     assert figure["layout"]["yaxis"]["categoryarray"] == ["NPS", "Fill rate"]
     assert figure["layout"]["meta"]["table"]["rows"][1] == [
-        "Fill rate", "Deliver", "▲ At risk", "95 %", "93 %", "2 %", "8 %",
+        "Fill rate", "Deliver", "▲ At risk", "95 %", "93 %", "2 %", "8%",
     ]  # fmt: skip
 
 
@@ -387,7 +391,7 @@ def test_narrow_screens_get_short_labels_and_one_column():
     assert narrow["title"]["font"]["size"] == 15
     one = charts.expected_vs_actual(RISING, RISING_ACTUALS, AS_OF, "One", "%")
     grid = charts.small_multiples([("One", one), ("Two", one), ("Three", one)])["layout"]
-    assert (grid["grid"]["columns"], grid["meta"]["narrow"]["grid"]) == (
+    assert (grid["meta"]["grid"]["columns"], grid["meta"]["narrow"]["meta"]["grid"]) == (
         2,
         {"rows": 3, "columns": 1},
     )

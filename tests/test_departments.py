@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from datetime import date
 
@@ -10,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.models import Department, PlanDependency
+from strategy_app.models import Department, Indicator, PlanDependency
 from strategy_app.models.base import utcnow
 
 ROLES = ("executive", "lead", "member", "viewer")
@@ -308,7 +309,8 @@ def test_every_role_reads(client, login, world, make, role, path):
     r = client.get(path)
     assert r.status_code == 200
     assert "style=" not in main(r)
-    assert "<script" not in main(r)
+    # no inline script (charts carry their figure as JSON data, and load scripts by src)
+    assert not re.findall(r'<script(?![^>]*(?:type="application/json"|src=))', main(r))
 
 
 @pytest.mark.parametrize("path", ["/departments/", "/departments/sales", "/departments/nope"])
@@ -363,3 +365,32 @@ def test_query_counts_do_not_grow_with_the_data(client, login, make):
     large = {p: queries_of(client, p) for p in ("/departments/", "/departments/d1")}
     assert small == large, (small, large)
     assert max(large.values()) <= 20, large
+
+
+def test_view_names_what_is_off_track_and_charts_its_indicators(client, login, world, make):
+    on = make.indicator(world["p3"], name="Forecast shared", actuals=[(date(2026, 6, 1), 50.0)])
+    db.session.commit()
+    login(make.user("viewer"))
+    page = main(client.get("/departments/sales"))
+    off = db.session.scalar(sa.select(Indicator).where(Indicator.action_plan_id == world["p1"].id))
+    # the scorecard's "Off track 1" says which, with a link to it
+    named = page.split('id="off-track-list"', 1)[1].split("</p>", 1)[0]
+    assert f'href="/objectives/indicators/{off.id}">{off.name}</a>' in named
+    assert on.name not in named
+    # a status column per plan: the worst of its indicators, or none
+    plans = section(page, "plans-h")
+    row = plans.split(f'data-plan="{world["p1"].id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-cell="status">\n<span class="badge status-off_track">' in row
+    row = plans.split(f'data-plan="{world["p2"].id}"', 1)[1].split("</tr>", 1)[0]
+    assert "no indicator" in row
+    # its indicators' expected vs actual, the worst first
+    found = re.search(
+        r'<script type="application/json" id="chart-department-indicators-data">(.*?)</script>',
+        page,
+    )
+    figure = json.loads(found.group(1))
+    headings = [a["text"].split("<br>")[0] for a in figure["layout"]["annotations"]]
+    assert headings[0].startswith(off.name)
+    assert headings[1].startswith("Forecast shared")
+    overdue = page.split('id="overdue-list"', 1)[1].split("</p>", 1)[0]
+    assert "Promise dates" in overdue

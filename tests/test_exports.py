@@ -175,13 +175,19 @@ def test_plans_csv_holds_the_numbers_of_the_rules_and_the_api(signed_in, world):
         p["id"]: p for p in api(signed_in, world["viewer"], "/action-plans?per_page=200")["items"]
     }
     execution, overdue = header(rows, "execution"), header(rows, "overdue")
-    assert execution == "execution (as of 2026-06-15)"
+    assert execution == "execution (%, as of 2026-06-15)"
+    words = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
+    words |= {"blocked": "Blocked", "cancelled": "Cancelled"}
     for pid, row in by_id.items():
         item = items[pid]
-        assert row["state"] == item["state"]
+        assert row["state code"] == item["state"]
+        assert row["state"] == words[item["state"]]  # words for people, the code beside
         assert int(row["progress (%)"]) == item["progress_pct"]
         assert row[overdue] == ("yes" if item["overdue"] else "no")
-        assert (float(row[execution]) if row[execution] else None) == item["execution"]
+        share = item["execution"]
+        assert (float(row[execution]) if row[execution] else None) == (
+            None if share is None else round(share * 100)
+        )
         assert (float(row["budget"]) if row["budget"] else None) == item["budget"]
         assert row["due"] == (item["due_date"] or "")
     p = by_id[world["p_formula"].id]
@@ -192,7 +198,7 @@ def test_plans_csv_holds_the_numbers_of_the_rules_and_the_api(signed_in, world):
     assert p[overdue] == "yes"
     assert p["budget"] == "1234.50"
     assert by_id[world["p_cancelled"].id][execution] == ""  # cancelled: no execution
-    assert by_id[world["p_html"].id][execution] == "1.0"
+    assert by_id[world["p_html"].id][execution] == "100"
 
 
 def test_indicators_csv_holds_the_numbers_of_metrics_and_the_api(signed_in, world):
@@ -209,10 +215,15 @@ def test_indicators_csv_holds_the_numbers_of_metrics_and_the_api(signed_in, worl
     )
     for iid, row in by_id.items():
         result, item = figures[iid], items[iid]
-        assert float(row[exp]) == result.expected == item["expected"]
+        # expected at the indicator's display precision; progress in %; status in words
+        places = int(row["decimals shown"])
+        assert float(row[exp]) == round(result.expected, places) == round(item["expected"], places)
         assert (float(row[act]) if row[act] else None) == result.actual == item["actual"]
-        assert float(row[prog]) == result.progress == item["progress"]
-        assert row[stat] == result.status == item["status"]
+        assert float(row[prog]) == round(result.progress * 100) == round(item["progress"] * 100)
+        assert row["status code"] == result.status == item["status"]
+        assert row[stat] == {"on_track": "On track", "at_risk": "At risk"}.get(
+            result.status, row[stat]
+        )
         assert row["actual date"] == (result.actual_date.isoformat() if result.actual_date else "")
     obj, plan = by_id[world["ind_obj"].id], by_id[world["ind_plan"].id]
     assert (obj["parent type"], int(obj["parent id"]), obj["parent title"]) == (
@@ -223,8 +234,8 @@ def test_indicators_csv_holds_the_numbers_of_metrics_and_the_api(signed_in, worl
     assert obj["department"] == ""
     assert (plan["parent type"], plan["department"]) == ("plan", "Sales")
     assert plan["parent title"] == "'" + FORMULA
-    assert obj[stat] == rules.AT_RISK
-    assert plan[stat] == rules.ON_TRACK
+    assert (obj[stat], obj["status code"]) == ("At risk", rules.AT_RISK)
+    assert (plan[stat], plan["status code"]) == ("On track", rules.ON_TRACK)
     # A negative number stays a number (no apostrophe).
     assert by_id[world["ind_neg"].id][act] == "-3.5"
     assert by_id[world["ind_neg"].id]["baseline value"] == "-2.0"
@@ -290,7 +301,7 @@ def test_all_xlsx_has_three_sheets_with_the_rows_of_each_export(signed_in, world
     assert p["due"] == datetime(2026, 5, 31)
     assert p["budget"] == pytest.approx(1234.5)
     assert p["progress (%)"] == 40
-    assert p["execution (as of 2026-06-15)"] == pytest.approx(0.4)
+    assert p["execution (%, as of 2026-06-15)"] == 40  # the same percent as progress
     assert response.headers["Content-Disposition"] == 'attachment; filename="all-2026-06-15.xlsx"'
     assert int(response.headers["Content-Length"]) == len(response.get_data())
 
@@ -302,8 +313,10 @@ def test_xlsx_cells_have_number_formats(signed_in, world):
     row = next(ws.iter_rows(min_row=2, max_row=2))
     cells = dict(zip(headers, row, strict=True))
     assert cells["baseline date"].is_date
-    assert cells["tolerance"].number_format == "0.0%"
-    assert cells["progress (as of 2026-06-15)"].number_format == "0.0%"
+    # percentages one way everywhere: numbers of percent under a "(%)" header
+    assert cells["tolerance (%)"].value == 10
+    assert cells["progress (%, as of 2026-06-15)"].data_type == "n"
+    assert cells["status (as of 2026-06-15)"].value in ("On track", "At risk", "Off track")
     assert cells["baseline value"].data_type == "n"
 
 
@@ -393,12 +406,13 @@ def test_as_of_in_the_past_changes_status_and_actual(signed_in, world):
     iid = world["ind_obj"].id
     assert now[iid]["actual (as of 2026-06-15)"] == "40.0"
     assert then[iid]["actual (as of 2026-05-01)"] == "20.0"
-    assert now[iid]["status (as of 2026-06-15)"] == rules.AT_RISK
-    assert then[iid]["status (as of 2026-05-01)"] == rules.OFF_TRACK
+    assert now[iid]["status code"] == rules.AT_RISK
+    assert then[iid]["status (as of 2026-05-01)"] == "Off track"
     past = metrics.overview(PAST).results
     for i, row in then.items():
-        assert row["status (as of 2026-05-01)"] == past[i].status
-        assert float(row["expected (as of 2026-05-01)"]) == past[i].expected
+        assert row["status code"] == past[i].status
+        places = int(row["decimals shown"])
+        assert float(row["expected (as of 2026-05-01)"]) == round(past[i].expected, places)
     assert "indicators-2026-05-01.csv" in then_response.headers["Content-Disposition"]
     plans = {
         int(r["id"]): r for r in read_csv(signed_in.get("/exports/plans.csv?as_of=2026-05-01"))
@@ -418,8 +432,8 @@ def test_api_as_of_agrees_with_the_export_as_of(signed_in, world):
     }
     for row in rows:
         item = items[int(row["id"])]
-        assert row["status (as of 2026-05-01)"] == item["status"]
-        assert float(row["progress (as of 2026-05-01)"]) == item["progress"]
+        assert row["status code"] == item["status"]
+        assert float(row["progress (%, as of 2026-05-01)"]) == round(item["progress"] * 100)
 
 
 def test_archived_items_are_left_out_unless_asked_for(signed_in, world):
@@ -440,7 +454,7 @@ def test_archived_items_are_left_out_unless_asked_for(signed_in, world):
     assert all_names["Gone with its plan"]["archived"] == "yes"
     # Computed with the same rule as the API does for archived items.
     gone = world["ind_gone"]
-    assert all_names["Archived indicator"]["status (as of 2026-06-15)"] == (
+    assert all_names["Archived indicator"]["status code"] == (
         metrics.evaluate_indicators([gone], TODAY)[gone.id].status
     )
     actual_ids = {int(r["indicator id"]) for r in read_csv(signed_in.get("/exports/actuals.csv"))}

@@ -137,7 +137,7 @@ def test_indicator_page_embeds_expected_actuals_status_and_forecast(reader, data
     assert figure["layout"]["yaxis"]["title"]["text"] == "%"
     # the same status and forecast in words
     assert text_of(page, "indicator-status-line").startswith("● On track on 2026-06-15")
-    assert "actual 65 % (2026-05-11) against 56.42 % expected" in text_of(
+    assert "actual 65 % (2026-05-11) against 56 % expected" in text_of(  # whole percents
         page, "indicator-status-line"
     )
     forecast = text_of(page, "indicator-forecast")
@@ -159,7 +159,7 @@ def test_indicator_page_has_a_table_view_of_the_same_numbers(reader, data):
     }
     assert rows["2026-01-01"][:2] == ["0 %", "—"]
     assert rows["2026-04-01"] == ["40 %", "45 %", "● On track"]
-    assert rows["2026-02-20"] == ["22.22 %", "25 %", "● On track"]  # 40 × 50/90
+    assert rows["2026-02-20"] == ["22 %", "25 %", "● On track"]  # 40 × 50/90 = 22.22
     assert rows["2026-12-31"][:2] == ["100 %", "—"]
     assert "2026-07-01" not in rows
     # the table lives in the page, not a second time in the JSON
@@ -251,13 +251,14 @@ def test_objective_page_has_one_panel_per_live_indicator(reader, data):
     # cancelled and the archived plan
     assert panels(figure) == ["Orders right first time (%)", "Calls answered in 20 s (calls)"]
     assert {t["xaxis"] for t in figure["data"]} == {"x", "x2"}
-    assert (figure["layout"]["grid"]["rows"], figure["layout"]["grid"]["columns"]) == (1, 2)
+    grid = figure["layout"]["meta"]["grid"]
+    assert (grid["rows"], grid["columns"]) == (1, 2)
     own = [t for t in figure["data"] if t["xaxis"] == "x"]
     expected = next(t for t in own if t["name"] == "Expected")
     assert dict(zip(expected["x"], expected["y"], strict=True))["2026-04-01"] == 40
     assert next(t for t in own if t["name"] == "Actual")["y"] == [5, 25, 45, 65]
     heading = figure["layout"]["annotations"][0]["text"]
-    assert "● On track<br>reaches target on 2026-07-20" in heading
+    assert "● On track · forecast 2026-07-20" in heading
     # the decreasing plan indicator: 470 (May 1) against 500 − 400 × 165/364 expected today
     theirs = [t for t in figure["data"] if t["xaxis"] == "x2"]
     assert next(t for t in theirs if t["name"] == "Actual")["y"] == [480, 470]

@@ -142,7 +142,27 @@ def test_deck_shows_the_right_numbers(world, sign_in):
         assert f'href="#slide-department-{slug}" data-goto=' in page
         assert name in page
     assert "Takes the orders" in page
-    assert page.count("data-slide ") + page.count("data-slide>") == 8  # 5 + 2 + closing
+    slides = re.findall(r'<section class="slide[^"]*" id="([\w-]+)" data-slide', page)
+    assert slides[:5] == [
+        "slide-overview",
+        "slide-scorecards",
+        "slide-departments-compared",
+        "slide-troubled",
+        "slide-misses",
+    ]
+    # a slide for the off-track objective (not the at-risk one), with its indicators' chart
+    assert f"slide-objective-{world.off.id}" in slides
+    assert f"slide-objective-{world.risk.id}" not in slides
+    assert f'id="slide-objective-{world.off.id}-chart-data"' in page
+    # each department: its plans, then its indicators' expected vs actual
+    for slug in ("sales", "logistics"):
+        at = slides.index(f"slide-department-{slug}")
+        assert slides[at + 1] == f"slide-department-{slug}-results"
+        results = figure(page, f"slide-department-{slug}-results-chart")
+        assert results["layout"]["meta"]["surface"] == "meeting"
+        assert results["layout"]["font"]["size"] >= 20  # read from the back of the room
+    assert slides[-1] == "slide-record"
+    assert len(slides) == len(set(slides))
     # the charts carry the same numbers
     departments = figure(page, "meeting-chart-departments")
     execution = next(t for t in departments["data"] if t["name"] == "Execution")
@@ -667,3 +687,29 @@ def test_review_posts_need_the_csrf_token(app_factory, make):
         data["csrf_token"] = _token(page)
         assert client.post("/meeting/reviews/new", data=data).status_code == 302
         db.session.remove()
+
+
+def test_long_lists_run_over_several_slides_each_reachable():
+    from strategy_app.meetings import pages
+
+    assert pages.chunks(range(7), 3) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert pages.chunks(range(8), 5, first=3) == [[0, 1, 2], [3, 4, 5, 6, 7]]
+    assert pages.chunks([], 5) == [[]]
+    slides = pages.parts("slide-overdue", "Overdue plans", "overdue", pages.chunks(range(13), 6))
+    assert [s.id for s in slides] == ["slide-overdue", "slide-overdue-2", "slide-overdue-3"]
+    assert [s.full_title for s in slides][1] == "Overdue plans (2 of 3)"
+    assert pages.parts("x", "One", "overview", [[1]])[0].full_title == "One"
+
+
+def test_a_section_of_slides_goes_before_the_closing_slide(world, sign_in, monkeypatch):
+    from strategy_app.meetings import pages
+
+    def customers_voice(deck):
+        return [pages.Slide("slide-voice", "Customer's voice", "overview")]
+
+    monkeypatch.setattr(pages, "SECTIONS", list(pages.SECTIONS))
+    pages.add_section(customers_voice)
+    page = html(sign_in(world.viewer).get("/meeting"))
+    slides = re.findall(r'<section class="slide[^"]*" id="([\w-]+)" data-slide', page)
+    assert slides[-2:] == ["slide-voice", "slide-record"]
+    assert 'href="#slide-voice" data-goto=' in page

@@ -629,7 +629,9 @@ def test_objective_page_shows_indicators_plans_and_history(as_executive, world):
     assert "First-contact resolution" in page
     assert "Old indicator" not in page
     row = re.search(r'<tr data-indicator="\d+">.*?</tr>', page, re.S).group(0)
-    assert "56.42" in row  # expected today: 40 + 60 × 75/274 after the milestone
+    # expected today: 40 + 60 × 75/274 = 56.42 after the milestone, shown at the indicator's
+    # precision (a span of 60 percent: whole percents)
+    assert ">56<" in row
     assert "30" in row  # latest actual
     assert "2026-03-01" in row  # and its date
     assert "Off track" in row
@@ -1005,10 +1007,10 @@ def test_indicator_page_shows_expected_beside_each_actual(as_executive, make, db
     assert len(rows) == 2
     newest = rows[0]
     # 2026-05-01: 40 + (100 − 40) × 30/274 = 46.57 expected
-    for text in ("2026-05-01", ">50<", "46.57", "import", "Chief Executive"):
+    for text in ("2026-05-01", ">50<", ">47<", "import", "Chief Executive"):
         assert text in newest
     assert "After the &lt;b&gt;new&lt;/b&gt; scripts" in newest
-    for text in ("2026-03-01", ">30<", "26.22"):  # 40 × 59/90 before the milestone
+    for text in ("2026-03-01", ">30<", ">26<"):  # 40 × 59/90 before the milestone
         assert text in rows[1]
     assert "2026-04-01" in page  # the milestone
     assert "Status on 2026-06-15" in page
@@ -1160,3 +1162,26 @@ def test_plans_and_milestones_left_alone_by_the_objective_pages(as_executive, wo
     assert count(AuditEvent) == events
     assert count(ActionPlan) == 1
     assert count(Milestone) == 1
+
+
+def test_display_precision_is_set_in_the_form_and_used_on_the_page(as_executive, world):
+    path = f"/objectives/indicators/{world['indicator']}/edit"
+    before = snapshot()
+    r = as_executive.post(path, data=indicator_form(display_precision="7"))
+    assert r.status_code == 422
+    assert "from 0 to 6" in errors_beside(html(r), "display_precision")
+    assert snapshot() == before
+    r = as_executive.post(path, data=indicator_form(display_precision="2"))
+    assert r.status_code == 302
+    indicator = db.session.get(Indicator, world["indicator"])
+    db.session.refresh(indicator)
+    assert indicator.display_precision == 2
+    page = html(as_executive.get(f"/objectives/indicators/{world['indicator']}"))
+    assert "80.00 on 2026-01-01" in page  # the baseline, with two decimals
+    # blank: derived again from the unit and values (80 → 95 %: a tenth of a percent)
+    as_executive.post(path, data=indicator_form(display_precision=""))
+    db.session.refresh(indicator)
+    assert indicator.display_precision is None
+    assert "80.0 on 2026-01-01" in html(
+        as_executive.get(f"/objectives/indicators/{world['indicator']}")
+    )

@@ -35,9 +35,21 @@
     return result;
   }
 
-  function layoutFor(el, layout) {
+  /* Narrow: drawn (or about to be) narrower than NARROW px. A hidden chart has no width:
+   * it is drawn wide, and redrawn when shown if it turns out narrow (see fit). */
+  function isNarrow(el) {
+    return el.clientWidth > 0 && el.clientWidth < NARROW;
+  }
+
+  function layoutFor(el, layout, narrowNow) {
     var narrow = layout && layout.meta && layout.meta.narrow;
-    return narrow && el.clientWidth < NARROW ? merged(layout, narrow) : layout || {};
+    return narrow && narrowNow ? merged(layout, narrow) : layout || {};
+  }
+
+  function configFor(figure, narrowNow) {
+    var meta = (figure.layout && figure.layout.meta) || {};
+    var config = Object.assign({}, CONFIG, figure.config || {});
+    return narrowNow && meta.narrow_config ? Object.assign(config, meta.narrow_config) : config;
   }
 
   function draw(el) {
@@ -51,8 +63,11 @@
     if (!figure) {
       return null;
     }
-    var config = Object.assign({}, CONFIG, figure.config || {});
-    var layout = layoutFor(el, figure.layout);
+    var narrowNow = isNarrow(el);
+    el.__figure = figure;
+    el.__narrow = narrowNow;
+    var layout = layoutFor(el, figure.layout, narrowNow);
+    var config = configFor(figure, narrowNow);
     return window.Plotly.newPlot(el, figure.data || [], layout, config).then(
       function () {
         el.classList.add("chart-drawn");
@@ -73,10 +88,40 @@
     if (!window.Plotly) {
       return;
     }
-    (root || document).querySelectorAll(".js-plotly-plot").forEach(function (el) {
-      window.Plotly.Plots.resize(el);
-    });
+    (root || document).querySelectorAll(".js-plotly-plot").forEach(fit);
   }
+
+  /* A chart whose width crossed NARROW since it was drawn gets the other layout; any other
+   * is resized to its box. */
+  function fit(el) {
+    var figure = el.__figure;
+    var narrowNow = isNarrow(el);
+    if (figure && el.clientWidth > 0 && narrowNow !== el.__narrow) {
+      el.__narrow = narrowNow;
+      window.Plotly.react(
+        el,
+        figure.data || [],
+        layoutFor(el, figure.layout, narrowNow),
+        configFor(figure, narrowNow)
+      );
+    } else {
+      window.Plotly.Plots.resize(el);
+    }
+  }
+
+  var resizing = 0;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () {
+      if (window.Plotly) {
+        document.querySelectorAll(".js-plotly-plot").forEach(function (el) {
+          if (el.__figure && el.clientWidth > 0 && isNarrow(el) !== el.__narrow) {
+            fit(el);
+          }
+        });
+      }
+    }, 200);
+  });
 
   window.StrategyCharts = { draw: draw, drawAll: drawAll, resizeWithin: resizeWithin };
   if (document.readyState === "loading") {

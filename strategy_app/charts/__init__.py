@@ -1,6 +1,8 @@
 """Plotly figure builders: plain data in, figure JSON (a dict) out; no database, no request.
 
-Every figure has a title, axis titles with units, status colours that are also told by a
+Every builder takes a surface (style.py: PAGE, PHONE, MEETING, PRINT) and lays the figure
+out for it; PAGE and PRINT figures carry the phone's layout for narrow screens. Every figure
+has a title, axis titles with units, status colours that are also told by a
 symbol or pattern and a word, and a table of the same figures in ``layout.meta.table``
 (``{"headers": [...], "rows": [[...], ...]}``) that the ``chart()`` macro of
 templates/_charts.html renders as the chart's table view. Numbers come from
@@ -40,19 +42,26 @@ from strategy_app.charts.comparisons import (
     overdue_by_department,
 )
 from strategy_app.charts.indicator import expected_vs_actual, small_multiples
+from strategy_app.charts.style import MEETING, PAGE, PHONE, PRINT, SURFACES, Surface
 
 __all__ = [
     "FIT_LABELS",
+    "MEETING",
+    "PAGE",
+    "PHONE",
     "PLAN_STATE_COLOURS",
     "PLAN_STATE_LABELS",
+    "PRINT",
     "STATUS_COLOURS",
     "STATUS_ICONS",
     "STATUS_LABELS",
     "STATUS_PATTERNS",
     "STATUS_SYMBOLS",
+    "SURFACES",
     "DepartmentRow",
     "MapNode",
     "Miss",
+    "Surface",
     "TimelineBar",
     "biggest_misses",
     "department_comparison",

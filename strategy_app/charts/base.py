@@ -6,7 +6,17 @@ import math
 from datetime import date
 from typing import Any
 
+from strategy_app.charts.style import (
+    FAMILY,
+    PAGE,
+    Surface,
+    axis,
+    legend,
+    shorten,
+    title_block,
+)
 from strategy_app.services.evaluation import rules
+from strategy_app.services.plumbing import numbers
 
 # One place for how a status looks; static/css/app.css uses the same colours for badges.
 STATUS_COLOURS = {
@@ -61,22 +71,7 @@ ACTUAL_COLOUR = "#212529"
 FORECAST_COLOUR = "#6f42c1"
 BAND_COLOUR = "rgba(13, 110, 253, 0.12)"
 MARKER_COLOUR = "#6c757d"
-FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 14}
-
-
-# Layout changes for a narrow screen (a phone): smaller type, thinner margins.
-NARROW = {"title": {"font": {"size": 15}}, "font": {"size": 12}, "margin": {"l": 40, "r": 10}}
-
-
-def narrow_categories(figure: dict[str, Any], axis: str, names: list[str], width: int = 18):
-    """On a narrow screen, shorten the category labels of an axis (and drop its title)."""
-    short = [n if len(n) <= width else n[: width - 1].rstrip() + "…" for n in names]
-    figure["layout"]["meta"]["narrow"][axis] = {
-        "tickmode": "array",
-        "tickvals": names,
-        "ticktext": short,
-        "title": {"text": ""},
-    }
+FONT = {"family": FAMILY, "size": PAGE.font}
 
 
 def status_text(status: str) -> str:
@@ -93,17 +88,9 @@ def plain(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def fmt_number(value: float | None) -> str:
-    """A number for people: at least four significant digits, thousands separated, no 1e+06."""
-    if value is None:
-        return "—"
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    decimals = min(max(0, 3 - math.floor(math.log10(abs(value)))), 6)
-    text = f"{value:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+def fmt_number(value: float | None, decimals: int | None = None) -> str:
+    """A number for people (services/plumbing/numbers.py, the one place that formats them)."""
+    return numbers.fmt(value, decimals)
 
 
 def ink(colour: str) -> str:
@@ -133,8 +120,8 @@ def count_ticks(top: float) -> dict[str, Any]:
 
 
 def pct_text(value: float | None) -> str:
-    """0.423 → "42 %"; None → "—"."""
-    return "—" if value is None else f"{value * 100:.0f} %"
+    """0.423 → "42%"; None → "—" (percentages are written one way everywhere)."""
+    return numbers.pct(value)
 
 
 def iso(d: date) -> str:
@@ -143,39 +130,31 @@ def iso(d: date) -> str:
 
 
 def layout(
-    title: str, x_title: str, y_title: str, *, height: int = 380, subtitle: str = "", **extra
+    title: str,
+    x_title: str,
+    y_title: str,
+    *,
+    height: int | None = None,
+    subtitle: str = "",
+    surface: Surface = PAGE,
+    **extra,
 ) -> dict[str, Any]:
-    """The common layout: a title (and subtitle), then the legend, above the plot; axis titles."""
-    heading: dict[str, Any] = {
-        "text": plain(title),
-        "x": 0.01,
-        "xanchor": "left",
-        "xref": "container",
-        "y": 0.99,
-        "yanchor": "top",
-        "yref": "container",
-    }
-    if subtitle:
-        heading["subtitle"] = {"text": subtitle}
+    """The common layout on a surface: title and subtitle in a band at the top, the plot with
+    its axis titles, the legend in a band at the bottom (style.py says why)."""
+    s = surface
     result: dict[str, Any] = {
-        "title": heading,
-        "xaxis": {"title": {"text": x_title}, "automargin": True},
-        "yaxis": {"title": {"text": y_title}, "automargin": True},
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 110 if subtitle else 75, "b": 50},
-        "font": FONT,
-        "legend": {
-            "orientation": "h",
-            "x": 0,
-            "y": 1.01,
-            "yanchor": "bottom",
-            "traceorder": "normal",
-        },
-        "hoverlabel": {"font": {"size": 14}},
+        "title": title_block(plain(shorten(title, s.chars(s.title))), subtitle, s),
+        "xaxis": axis(x_title, s),
+        "yaxis": axis(y_title, s),
+        "height": height or s.height,
+        "margin": {"l": 10, "r": 16, "t": 10, "b": 10, "pad": 0, "autoexpand": True},
+        "font": {"family": FAMILY, "size": s.font},
+        "legend": legend(s),
+        "hoverlabel": {"font": {"size": max(14, s.font)}},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        # What static/js/charts.js changes when the chart is drawn narrower than 576 px.
-        "meta": {"title": title, "narrow": {**NARROW}},
+        # narrow: what static/js/charts.js changes below 576 px (style.responsive fills it)
+        "meta": {"title": title, "surface": s.name, "narrow": {}},
     }
     result.update(extra)
     return result
@@ -192,7 +171,7 @@ def with_table(
 
 
 def vertical_marker(
-    x: str, label: str, *, top: bool = True, colour: str = MARKER_COLOUR
+    x: str, label: str, *, top: bool = True, colour: str = MARKER_COLOUR, surface: Surface = PAGE
 ) -> tuple[dict, dict]:
     """A dotted vertical line across the plot at x, and its label inside the top or bottom."""
     shape = {
@@ -203,7 +182,7 @@ def vertical_marker(
         "x1": x,
         "y0": 0,
         "y1": 1,
-        "line": {"color": colour, "width": 1.5, "dash": "dot"},
+        "line": {"color": colour, "width": surface.line * 0.75, "dash": "dot"},
     }
     note = {
         "x": x,
@@ -215,12 +194,12 @@ def vertical_marker(
         "xanchor": "left",
         "yanchor": "top" if top else "bottom",
         "bgcolor": "rgba(255, 255, 255, 0.8)",
-        "font": {"size": 12, "color": colour},
+        "font": {"size": surface.note, "color": colour},
     }
     return shape, note
 
 
-def empty_note(text: str) -> dict[str, Any]:
+def empty_note(text: str, surface: Surface = PAGE) -> dict[str, Any]:
     """An annotation in the middle of a figure that has nothing to draw."""
     return {
         "text": plain(text),
@@ -229,5 +208,5 @@ def empty_note(text: str) -> dict[str, Any]:
         "x": 0.5,
         "y": 0.5,
         "showarrow": False,
-        "font": {"size": 16},
+        "font": {"size": surface.title},
     }

@@ -17,13 +17,13 @@ from strategy_app.charts.base import (
     ink,
     iso,
     layout,
-    narrow_categories,
     plain,
     status_text,
     vertical_marker,
     with_table,
 )
-from strategy_app.charts.comparisons import labels
+from strategy_app.charts.comparisons import category_ticks, labels
+from strategy_app.charts.style import PAGE, Surface, config, responsive
 
 DAY_MS = 86_400_000
 
@@ -59,70 +59,85 @@ def bar_kind(bar: TimelineBar) -> str:
     return "open"
 
 
-def timeline(bars: Iterable[TimelineBar], as_of: date, *, today: date | None = None) -> dict:
+def timeline(
+    bars: Iterable[TimelineBar],
+    as_of: date,
+    *,
+    today: date | None = None,
+    surface: Surface = PAGE,
+) -> dict:
     """A Gantt chart of plans (in the order given), with the as-of date as a vertical line."""
     items = list(bars)
     names = labels((f"{b.department} · {b.title}" for b in items), width=48)
-    data = []
-    for kind, (legend, colour, pattern, text) in BAR_KINDS.items():
-        picked = [(n, b) for n, b in zip(names, items, strict=True) if bar_kind(b) == kind]
-        if not picked:
-            continue
-        data.append(
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": legend,
-                "y": [n for n, _ in picked],
-                "base": [iso(b.start) for _, b in picked],
-                "x": [max((b.end - b.start).days, 1) * DAY_MS for _, b in picked],
-                "text": [text] * len(picked),
-                "textposition": "inside",
-                "insidetextanchor": "start",
-                "marker": bar_marker(colour, pattern),
-                "customdata": [
-                    [
-                        plain(b.title),
-                        plain(b.department),
-                        iso(b.start),
-                        iso(b.end),
-                        PLAN_STATE_LABELS.get(b.state, b.state)
-                        + (" · overdue" if b.overdue else ""),
-                    ]
-                    for _, b in picked
-                ],
-                "hovertemplate": (
-                    "%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} → %{customdata[3]}"
-                    "<br>%{customdata[4]}<extra></extra>"
-                ),
-            }
+
+    def build(s: Surface) -> dict[str, Any]:
+        data = []
+        for kind, (legend, colour, pattern, text) in BAR_KINDS.items():
+            picked = [(n, b) for n, b in zip(names, items, strict=True) if bar_kind(b) == kind]
+            if not picked:
+                continue
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "name": legend,
+                    "y": [n for n, _ in picked],
+                    "base": [iso(b.start) for _, b in picked],
+                    "x": [max((b.end - b.start).days, 1) * DAY_MS for _, b in picked],
+                    "text": [text] * len(picked),
+                    "textposition": "inside",
+                    "insidetextanchor": "start",
+                    "marker": bar_marker(colour, pattern),
+                    "customdata": [
+                        [
+                            plain(b.title),
+                            plain(b.department),
+                            iso(b.start),
+                            iso(b.end),
+                            PLAN_STATE_LABELS.get(b.state, b.state)
+                            + (" · overdue" if b.overdue else ""),
+                        ]
+                        for _, b in picked
+                    ],
+                    "hovertemplate": (
+                        "%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} →"
+                        " %{customdata[3]}<br>%{customdata[4]}<extra></extra>"
+                    ),
+                }
+            )
+        shape, note = vertical_marker(
+            iso(as_of),
+            "today" if today == as_of else f"as of {iso(as_of)}",
+            top=False,
+            colour="#212529",
+            surface=s,
         )
-    shape, note = vertical_marker(
-        iso(as_of),
-        "today" if today == as_of else f"as of {iso(as_of)}",
-        top=False,
-        colour="#212529",
-    )
-    figure = {
-        "data": data,
-        "layout": layout(
-            "Plans per department over time",
-            "Date",
-            "Department · plan",
-            height=200 + 30 * max(len(items), 1),
-            barmode="overlay",
-            shapes=[shape],
-            annotations=[note] if items else [note, empty_note("No plans with dates to show.")],
-        ),
-    }
-    # Dates along the top, where a tall chart starts; the legend under the plot.
-    figure["layout"]["xaxis"].update(type="date", side="top")
-    figure["layout"]["legend"].update(yref="container", y=0, yanchor="bottom")
-    figure["layout"]["margin"].update(t=90, b=70)
-    figure["layout"]["yaxis"].update(
-        autorange="reversed", categoryorder="array", categoryarray=names
-    )
-    narrow_categories(figure, "yaxis", names, width=22)
+        figure = {
+            "data": data,
+            "layout": layout(
+                "Plans per department over time",
+                "Date",
+                "Department · plan" if s.columns > 1 else "",
+                height=200 + int(s.font * 2.4) * max(len(items), 1),
+                barmode="overlay",
+                shapes=[shape],
+                annotations=[note]
+                if items
+                else [note, empty_note("No plans with dates to show.", s)],
+                surface=s,
+            ),
+            "config": config(s),
+        }
+        # Dates along the top, where a tall chart starts; the legend under the plot.
+        figure["layout"]["xaxis"].update(type="date", side="top")
+        figure["layout"]["yaxis"].update(
+            autorange="reversed", categoryorder="array", categoryarray=names
+        )
+        if s.columns == 1:
+            short = labels((f"{b.department} · {b.title}" for b in items), width=22)
+            figure["layout"]["yaxis"].update(category_ticks(names, short))
+        return figure
+
     rows = [
         [
             b.department,
@@ -135,7 +150,7 @@ def timeline(bars: Iterable[TimelineBar], as_of: date, *, today: date | None = N
         for b in items
     ]
     headers = ["Department", "Plan", "Start", "Due", "State", "Overdue"]
-    return with_table(figure, headers, rows, plan_ids=[b.id for b in items])
+    return with_table(responsive(build, surface), headers, rows, plan_ids=[b.id for b in items])
 
 
 @dataclass(frozen=True)
@@ -201,8 +216,8 @@ def strategy_map(
             "sort": False,
         }
     ]
-    figure = {"data": data, "layout": layout(title, "", "", height=640)}
-    figure["layout"]["margin"] = {"l": 10, "r": 10, "t": 60, "b": 10}
+    figure = {"data": data, "layout": layout(title, "", "", height=640), "config": config(PAGE)}
+    figure["layout"]["margin"].update(t=60)
     del figure["layout"]["xaxis"], figure["layout"]["yaxis"]
     if not items:
         figure["layout"]["annotations"] = [empty_note("Nothing to map yet.")]

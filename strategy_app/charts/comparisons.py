@@ -11,24 +11,35 @@ from strategy_app.charts.base import (
     PLAN_STATE_LABELS,
     PLAN_STATE_PATTERNS,
     STATUS_COLOURS,
+    STATUS_ICONS,
     STATUS_PATTERNS,
     bar_marker,
     count_ticks,
     empty_note,
     fmt_number,
     layout,
-    narrow_categories,
     pct_text,
     plain,
     status_text,
     with_table,
 )
+from strategy_app.charts.style import LINE, PAGE, Surface, axis, config, responsive
 from strategy_app.models.plan import PLAN_STATES
 from strategy_app.services.evaluation import rules
 
 EXECUTION_COLOUR = "#0d6efd"
 RESULTS_COLOUR = "#6f42c1"
 LABEL_WIDTH = 40
+
+
+def label_width(s: Surface) -> int:
+    """Characters of a category label on the surface (a phone has room for fewer)."""
+    return 18 if s.columns == 1 else LABEL_WIDTH
+
+
+def category_ticks(names: list[str], shown: list[str]) -> dict[str, Any]:
+    """An axis showing shorter labels for the categories named in the data (a phone's)."""
+    return {"tickmode": "array", "tickvals": names, "ticktext": shown}
 
 
 @dataclass(frozen=True)
@@ -76,8 +87,10 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 6)
 
 
-def _execution_results_traces(rows: list[DepartmentRow], **axes) -> list[dict[str, Any]]:
-    names = labels(r.name for r in rows)
+def _execution_results_traces(
+    rows: list[DepartmentRow], s: Surface = PAGE, **axes
+) -> list[dict[str, Any]]:
+    names = labels((r.name for r in rows), label_width(s))
     return [
         {
             "type": "bar",
@@ -86,6 +99,8 @@ def _execution_results_traces(rows: list[DepartmentRow], **axes) -> list[dict[st
             "y": [_pct(getattr(r, key)) for r in rows],
             "text": [pct_text(getattr(r, key)) for r in rows],
             "textposition": "outside",
+            "textfont": {"size": s.font},
+            "cliponaxis": False,
             "marker": bar_marker(colour, pattern),
             "hovertemplate": f"%{{x}}<br>{name} %{{text}}<extra></extra>",
             **axes,
@@ -97,8 +112,8 @@ def _execution_results_traces(rows: list[DepartmentRow], **axes) -> list[dict[st
     ]
 
 
-def _state_traces(rows: list[DepartmentRow], **axes) -> list[dict[str, Any]]:
-    names = labels(r.name for r in rows)
+def _state_traces(rows: list[DepartmentRow], s: Surface = PAGE, **axes) -> list[dict[str, Any]]:
+    names = labels((r.name for r in rows), label_width(s))
     return [
         {
             "type": "bar",
@@ -126,128 +141,190 @@ def _department_table(rows: list[DepartmentRow]) -> tuple[list[str], list[list[A
     return headers, table
 
 
-def execution_vs_results(rows: Iterable[DepartmentRow | Mapping[str, Any]]) -> dict[str, Any]:
+def execution_vs_results(
+    rows: Iterable[DepartmentRow | Mapping[str, Any]], *, surface: Surface = PAGE
+) -> dict[str, Any]:
     """Grouped bars: each department's mean execution and mean results, in percent."""
     items = _rows(rows)
-    figure = {
-        "data": _execution_results_traces(items),
-        "layout": layout(
-            "Execution vs results per department",
-            "Department",
-            "Percent (%)",
-            barmode="group",
-        ),
-    }
-    figure["layout"]["yaxis"]["range"] = [0, 115]
-    if not items:
-        figure["layout"]["annotations"] = [empty_note("No departments yet.")]
-    return with_table(figure, *_department_table(items))
+
+    def build(s: Surface) -> dict[str, Any]:
+        figure = {
+            "data": _execution_results_traces(items, s),
+            "layout": layout(
+                "Execution vs results per department",
+                "Department",
+                "Percent (%)",
+                barmode="group",
+                surface=s,
+            ),
+            "config": config(s),
+        }
+        figure["layout"]["yaxis"].update(range=[0, 115], ticksuffix=" %")
+        if not items:
+            figure["layout"]["annotations"] = [empty_note("No departments yet.", s)]
+        return figure
+
+    return with_table(responsive(build, surface), *_department_table(items))
 
 
-def overdue_by_department(rows: Iterable[DepartmentRow | Mapping[str, Any]]) -> dict[str, Any]:
+def overdue_by_department(
+    rows: Iterable[DepartmentRow | Mapping[str, Any]], *, surface: Surface = PAGE
+) -> dict[str, Any]:
     """Bars: how many plans of each department are overdue."""
     items = _rows(rows)
-    figure = {
-        "data": [
-            {
-                "type": "bar",
-                "name": "Overdue plans",
-                "x": labels(r.name for r in items),
-                "y": [r.overdue for r in items],
-                "text": [f"✖ {r.overdue}" if r.overdue else "0" for r in items],
-                "textposition": "outside",
-                "marker": bar_marker(STATUS_COLOURS[rules.OFF_TRACK], "x"),
-                "hovertemplate": "%{x}<br>%{y} overdue<extra></extra>",
-            }
-        ],
-        "layout": layout("Overdue plans per department", "Department", "Plans overdue (count)"),
-    }
     top = max((r.overdue for r in items), default=0)
-    figure["layout"]["yaxis"].update(count_ticks(top), range=[0, top * 1.2 + 1])
-    figure["layout"]["showlegend"] = False
+
+    def build(s: Surface) -> dict[str, Any]:
+        figure = {
+            "data": [
+                {
+                    "type": "bar",
+                    "name": "Overdue plans",
+                    "x": labels((r.name for r in items), label_width(s)),
+                    "y": [r.overdue for r in items],
+                    "text": [f"✖ {r.overdue}" if r.overdue else "0" for r in items],
+                    "textposition": "outside",
+                    "textfont": {"size": s.font},
+                    "cliponaxis": False,
+                    "marker": bar_marker(STATUS_COLOURS[rules.OFF_TRACK], "x"),
+                    "hovertemplate": "%{x}<br>%{y} overdue<extra></extra>",
+                }
+            ],
+            "layout": layout(
+                "Overdue plans per department",
+                "Department",
+                "Plans overdue (count)",
+                surface=s,
+            ),
+            "config": config(s),
+        }
+        figure["layout"]["yaxis"].update(count_ticks(top), range=[0, top * 1.2 + 1])
+        figure["layout"]["showlegend"] = False
+        return figure
+
     rows_ = [[r.name, r.overdue] for r in items]
-    return with_table(figure, ["Department", "Overdue plans"], rows_)
+    return with_table(responsive(build, surface), ["Department", "Overdue plans"], rows_)
 
 
-def objectives_by_service(rows: Iterable[tuple[str, Mapping[str, int]]]) -> dict[str, Any]:
+def objectives_by_service(
+    rows: Iterable[tuple[str, Mapping[str, int]]], *, surface: Surface = PAGE
+) -> dict[str, Any]:
     """Stacked horizontal bars: each service strategy's objectives per status."""
     items = list(rows)
-    names = labels(name for name, _ in items)
-    data = [
-        {
-            "type": "bar",
-            "orientation": "h",
-            "name": status_text(status),
-            "y": names,
-            "x": [counts.get(status, 0) for _, counts in items],
-            "text": [str(counts.get(status, 0) or "") for _, counts in items],
-            "textposition": "inside",
-            "insidetextanchor": "middle",
-            "marker": bar_marker(STATUS_COLOURS[status], STATUS_PATTERNS[status]),
-            "hovertemplate": f"%{{y}}<br>{status_text(status)}: %{{x}}<extra></extra>",
-        }
-        for status in rules.STATUSES
-    ]
-    figure = {
-        "data": data,
-        "layout": layout(
-            "Objectives by status per service strategy",
-            "Objectives (count)",
-            "Service strategy",
-            height=200 + 60 * max(len(items), 1),
-            barmode="stack",
-        ),
-    }
-    figure["layout"]["yaxis"]["autorange"] = "reversed"
-    narrow_categories(figure, "yaxis", names)
     top = max((sum(counts.values()) for _, counts in items), default=0)
-    figure["layout"]["xaxis"].update(count_ticks(top))
-    if not items:
-        figure["layout"]["annotations"] = [empty_note("No service strategies yet.")]
-    headers = ["Service strategy", *(status_text(s) for s in rules.STATUSES)]
-    table = [[name, *(counts.get(s, 0) for s in rules.STATUSES)] for name, counts in items]
-    return with_table(figure, headers, table)
 
+    names = labels(name for name, _ in items)
 
-def biggest_misses(rows: Iterable[Miss]) -> dict[str, Any]:
-    """Horizontal bars: the indicators furthest short of expected, as a share of their span."""
-    items = list(rows)
-    names = labels(m.name for m in items)
-    data = []
-    for status in (rules.OFF_TRACK, rules.AT_RISK):
-        picked = [(n, m) for n, m in zip(names, items, strict=True) if m.status == status]
-        data.append(
+    def build(s: Surface) -> dict[str, Any]:
+        data = [
             {
                 "type": "bar",
                 "orientation": "h",
                 "name": status_text(status),
-                "y": [n for n, _ in picked],
-                "x": [round(m.relative * 100, 6) for _, m in picked],
-                "text": [
-                    plain(f"{status_text(status)} · short by {fmt_number(m.shortfall)} {m.unit}")
-                    for _, m in picked
-                ],
-                "textposition": "auto",
+                "y": names,
+                "x": [counts.get(status, 0) for _, counts in items],
+                "text": [str(counts.get(status, 0) or "") for _, counts in items],
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "textfont": {"size": s.font},
                 "marker": bar_marker(STATUS_COLOURS[status], STATUS_PATTERNS[status]),
-                "hovertemplate": "%{y}<br>%{text}<br>%{x:.0f} % of its span<extra></extra>",
+                "hovertemplate": f"%{{y}}<br>{status_text(status)}: %{{x}}<extra></extra>",
             }
+            for status in rules.STATUSES
+        ]
+        figure = {
+            "data": data,
+            "layout": layout(
+                "Objectives by status per service strategy",
+                "Objectives (count)",
+                "Service strategy" if s.columns > 1 else "",
+                height=s.height // 2 + s.font * 4 * max(len(items), 1),
+                barmode="stack",
+                surface=s,
+            ),
+            "config": config(s),
+        }
+        figure["layout"]["yaxis"]["autorange"] = "reversed"
+        if s.columns == 1:
+            short = labels((name for name, _ in items), label_width(s))
+            figure["layout"]["yaxis"].update(category_ticks(names, short))
+        figure["layout"]["xaxis"].update(count_ticks(top))
+        if not items:
+            figure["layout"]["annotations"] = [empty_note("No service strategies yet.", s)]
+        return figure
+
+    headers = ["Service strategy", *(status_text(s) for s in rules.STATUSES)]
+    table = [[name, *(counts.get(s, 0) for s in rules.STATUSES)] for name, counts in items]
+    return with_table(responsive(build, surface), headers, table)
+
+
+def biggest_misses(rows: Iterable[Miss], *, surface: Surface = PAGE) -> dict[str, Any]:
+    """Horizontal bars: the indicators furthest short of expected, in % of their span.
+
+    Indicators have different units, so every bar is the shortfall as a share of its own
+    baseline-to-target span, labelled in % (the shortfall in its own unit is in the hover
+    text and the table).
+    """
+    items = list(rows)
+
+    names = labels(m.name for m in items)
+
+    def build(s: Surface) -> dict[str, Any]:
+        data = []
+        for status in (rules.OFF_TRACK, rules.AT_RISK):
+            picked = [(n, m) for n, m in zip(names, items, strict=True) if m.status == status]
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "name": status_text(status),
+                    "y": [n for n, _ in picked],
+                    "x": [round(m.relative * 100, 6) for _, m in picked],
+                    "text": [f"{STATUS_ICONS[status]} {pct_text(m.relative)}" for _, m in picked],
+                    "textposition": "outside",
+                    "textfont": {"size": s.font},
+                    "cliponaxis": False,
+                    "customdata": [
+                        plain(f"short by {fmt_number(m.shortfall)} {m.unit}".strip())
+                        for _, m in picked
+                    ],
+                    "marker": bar_marker(STATUS_COLOURS[status], STATUS_PATTERNS[status]),
+                    "hovertemplate": (
+                        "%{y}<br>%{x:.0f} % of its baseline-to-target span"
+                        "<br>%{customdata}<extra></extra>"
+                    ),
+                }
+            )
+        top = max((m.relative * 100 for m in items), default=0)
+        figure = {
+            "data": data,
+            "layout": layout(
+                "Biggest misses: shortfall vs expected",
+                "Shortfall, % of each indicator's baseline-to-target span"
+                if s.columns > 1
+                else "Shortfall (% of its span)",
+                "",
+                height=s.height // 2 + s.font * 3 * max(len(items), 1),
+                barmode="overlay",
+                surface=s,
+            ),
+            "config": config(s),
+        }
+        figure["layout"]["xaxis"].update(
+            ticksuffix=" %", range=[0, max(top * (1.25 if s.columns > 1 else 1.6), 10)]
         )
-    figure = {
-        "data": data,
-        "layout": layout(
-            "Biggest misses: shortfall vs expected",
-            "Shortfall (% of baseline-to-target span)",
-            "Indicator",
-            height=200 + 45 * max(len(items), 1),
-            barmode="overlay",
-        ),
-    }
-    figure["layout"]["yaxis"].update(
-        autorange="reversed", categoryorder="array", categoryarray=names
-    )
-    narrow_categories(figure, "yaxis", names)
-    if not items:
-        figure["layout"]["annotations"] = [empty_note("No indicator falls short of expected.")]
+        figure["layout"]["yaxis"].update(
+            autorange="reversed", categoryorder="array", categoryarray=names
+        )
+        if s.columns == 1:
+            short = labels((m.name for m in items), label_width(s))
+            figure["layout"]["yaxis"].update(category_ticks(names, short))
+        if not items:
+            figure["layout"]["annotations"] = [
+                empty_note("No indicator falls short of expected.", s)
+            ]
+        return figure
+
     headers = ["Indicator", "Of", "Status", "Expected", "Actual", "Shortfall", "Share of span"]
     table = [
         [
@@ -261,38 +338,64 @@ def biggest_misses(rows: Iterable[Miss]) -> dict[str, Any]:
         ]
         for m in items
     ]
-    return with_table(figure, headers, table)
+    return with_table(responsive(build, surface), headers, table)
 
 
-def department_comparison(rows: Iterable[DepartmentRow | Mapping[str, Any]]) -> dict[str, Any]:
-    """The departments side by side: execution vs results (left), plans by state (right)."""
+def department_comparison(
+    rows: Iterable[DepartmentRow | Mapping[str, Any]], *, surface: Surface = PAGE
+) -> dict[str, Any]:
+    """The departments side by side: execution vs results (left), plans by state (right);
+    on a phone one above the other."""
     items = _rows(rows)
-    base = layout("Departments compared", "Department", "Percent (%)", barmode="group")
-    base["grid"] = {"rows": 1, "columns": 2, "pattern": "independent", "xgap": 0.12}
-    base["yaxis"]["range"] = [0, 115]
-    base["xaxis2"] = {"title": {"text": "Department"}, "automargin": True}
     top = max((sum(r.plans.values()) for r in items), default=0)
-    base["yaxis2"] = {"title": {"text": "Plans (count)"}, "automargin": True, **count_ticks(top)}
-    # One barmode for the figure: stacking per axis is done with offsetgroup/base instead.
-    states = _state_traces(items, xaxis="x2", yaxis="y2")
-    running = [0] * len(items)
-    for trace in states:
-        trace.update(base=list(running), offsetgroup="plans")
-        running = [a + b for a, b in zip(running, trace["y"], strict=True)]
-    base["annotations"] = [
-        {
-            "text": text,
-            "xref": f"{axis} domain",
-            "yref": "y domain" if axis == "x" else "y2 domain",
-            "x": 0,
-            "y": 1.02,
-            "xanchor": "left",
-            "yanchor": "bottom",
-            "showarrow": False,
+
+    def build(s: Surface) -> dict[str, Any]:
+        stacked = s.columns == 1
+        heading = s.note * LINE + 10  # px above each plot for its heading
+        height = s.height + (s.height // 2 if stacked else 0)
+        base = layout(
+            "Departments compared", "", "Percent (%)", barmode="group", height=height, surface=s
+        )
+        base["xaxis"]["title"]["text"] = ""
+        base["yaxis"].update(range=[0, 115], ticksuffix=" %")
+        base["xaxis2"] = {**axis("", s), "anchor": "y2"}
+        base["yaxis2"] = {**axis("Plans (count)", s), "anchor": "x2", **count_ticks(top)}
+        if stacked:
+            base["xaxis"]["domain"] = base["xaxis2"]["domain"] = [0, 1]
+            base["yaxis"]["domain"], base["yaxis2"]["domain"] = [0.62, 0.92], [0, 0.3]
+        else:
+            base["xaxis"]["domain"], base["xaxis2"]["domain"] = [0, 0.44], [0.56, 1]
+            base["yaxis"]["domain"] = base["yaxis2"]["domain"] = [0, 0.86]
+        # One barmode for the figure: stacking per axis is done with offsetgroup/base instead.
+        states = _state_traces(items, s, xaxis="x2", yaxis="y2")
+        running = [0] * len(items)
+        for trace in states:
+            trace.update(base=list(running), offsetgroup="plans")
+            running = [a + b for a, b in zip(running, trace["y"], strict=True)]
+        base["annotations"] = [
+            {
+                "text": text,
+                "xref": f"{axis_} domain",
+                "yref": f"{yaxis} domain",
+                "x": 0,
+                "y": 1,
+                "yshift": heading - 4,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": s.note + 2},
+            }
+            for axis_, yaxis, text in (
+                ("x", "y", "Execution vs results"),
+                ("x2", "y2", "Plans by state"),
+            )
+        ]
+        if not items:
+            base["annotations"].append(empty_note("No departments yet.", s))
+        return {
+            "data": _execution_results_traces(items, s) + states,
+            "layout": base,
+            "config": config(s),
         }
-        for axis, text in (("x", "Execution vs results"), ("x2", "Plans by state"))
-    ]
-    if not items:
-        base["annotations"].append(empty_note("No departments yet."))
-    figure = {"data": _execution_results_traces(items) + states, "layout": base}
-    return with_table(figure, *_department_table(items))
+
+    return with_table(responsive(build, surface), *_department_table(items))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload
 
+from strategy_app.departments import indicators as charted
 from strategy_app.extensions import db
 from strategy_app.models import (
     ActionPlan,
@@ -22,6 +24,7 @@ from strategy_app.models import (
 from strategy_app.services.evaluation import metrics, rules
 
 PLANS_PER_PAGE = 50
+CHARTED = 12  # the department's indicators charted on its page, the worst first
 
 
 @dataclass
@@ -54,6 +57,10 @@ class DepartmentPage:
     overdue: set[int]
     blocked: list[Dependency]
     holding_up: list[Dependency]
+    plan_status: dict[int, str] = field(default_factory=dict)  # worst of its indicators
+    off_track: list[tuple[int, str]] = field(default_factory=list)  # (id, name) of indicators
+    off_track_total: int = 0
+    figure: dict[str, Any] | None = None  # its indicators' expected vs actual
 
 
 def load_users(ids: Iterable[int | None]) -> None:
@@ -148,4 +155,22 @@ def department_page(department: Department, as_of: date) -> DepartmentPage:
     shown = [*page.items, *(d.plan for d in deps)]
     overdue = {p.id for p in shown if rules.plan_overdue(p.due_date, p.state, as_of)}
     scorecard = metrics.overview(as_of).scorecards[department.id]
-    return DepartmentPage(as_of, department, scorecard, page, groups, overdue, blocked, holding_up)
+    found = charted.lines(as_of)
+    ids = charted.by_department(found, CHARTED).get(department.id, [])
+    drawn = charted.figures(ids, as_of)
+    off = [x.id for x in found if x.department_id == department.id and x.status == rules.OFF_TRACK]
+    grids = charted.grids(ids, drawn, CHARTED, f"{department.name}: expected vs actual")
+    return DepartmentPage(
+        as_of,
+        department,
+        scorecard,
+        page,
+        groups,
+        overdue,
+        blocked,
+        holding_up,
+        plan_status=charted.plan_statuses(found, department.id),
+        off_track=[(i, drawn[i][1]["layout"]["meta"]["name"]) for i in off if i in drawn],
+        off_track_total=len(off),
+        figure=grids[0] if grids else None,
+    )

@@ -15,6 +15,7 @@ from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement
 from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import numbers
 
 if TYPE_CHECKING:
     from strategy_app.exports.report import Report, Section
@@ -86,13 +87,18 @@ def build(report: Report) -> dict[str, Any] | None:
                 i.name,
                 i.unit,
                 today=today(),
+                surface=charts.PRINT,
+                decimals=numbers.decimals_of(i),
             )
             items.append((i.name, figure))
         by_department[department_id] = charts.small_multiples(
-            items, columns=2, title="Indicators: expected vs actual (the worst first)"
+            items,
+            columns=2,
+            title="Indicators: expected vs actual (the worst first)",
+            surface=charts.PRINT,
         )
     return {
-        "departments": charts.department_comparison(rows),
+        "departments": charts.department_comparison(rows, surface=charts.PRINT),
         "by_department": by_department,
         "charted": {department_id: len(lines) for department_id, lines in picked.items()},
     }

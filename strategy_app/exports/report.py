@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Objective, ServiceStrategy
 from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.plumbing import numbers
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class IndicatorLine:
     unit: str
     plan: ActionPlan
     result: rules.IndicatorResult
+    decimals: int | None = None  # its display precision
 
 
 @dataclass
@@ -48,14 +50,27 @@ class Report:
         return self.view.as_of
 
 
-def _plan_indicators(plans: dict[int, ActionPlan]) -> list[tuple[int, str, str, int]]:
-    """(id, name, unit, plan id) of the live indicators of these plans, in one query."""
+def _plan_indicators(plans: dict[int, ActionPlan]) -> list[tuple[int, str, str, int, int]]:
+    """(id, name, unit, plan id, display decimals) of the live indicators of these plans, in
+    one query."""
     rows = db.session.execute(
-        sa.select(Indicator.id, Indicator.name, Indicator.unit, Indicator.action_plan_id)
+        sa.select(
+            Indicator.id,
+            Indicator.name,
+            Indicator.unit,
+            Indicator.action_plan_id,
+            Indicator.baseline_value,
+            Indicator.target_value,
+            Indicator.display_precision,
+        )
         .where(Indicator.archived_at.is_(None), Indicator.action_plan_id.is_not(None))
         .order_by(Indicator.action_plan_id, Indicator.id)
     )
-    return [tuple(r) for r in rows if r.action_plan_id in plans]
+    return [
+        (r.id, r.name, r.unit, r.action_plan_id, numbers.decimals_of(r))
+        for r in rows
+        if r.action_plan_id in plans
+    ]
 
 
 def build(as_of: date) -> Report:
@@ -83,12 +98,12 @@ def build(as_of: date) -> Report:
                     p.id for p in mine if rules.plan_overdue(p.due_date, p.state, as_of)
                 )
         by_service.append((service, counts))
-    for iid, name, unit, plan_id in _plan_indicators(plans):
+    for iid, name, unit, plan_id, decimals in _plan_indicators(plans):
         plan = plans[plan_id]
         section = sections.get(plan.department_id)
         # The indicators of cancelled plans count nowhere (§3), so they are not listed either.
         if section is not None and plan.state != "cancelled":
             section.indicators.append(
-                IndicatorLine(iid, name, unit, plan, view.indicator_results[iid])
+                IndicatorLine(iid, name, unit, plan, view.indicator_results[iid], decimals)
             )
     return Report(view, by_service, [sections[d.id] for d in view.departments])

@@ -47,6 +47,8 @@ class Indicator(IdMixin, ArchiveMixin, db.Model):
         sa.String(10), default="manual", server_default="manual"
     )
     nps_segment: Mapped[str | None] = mapped_column(sa.String(80))
+    # decimals its numbers are shown with; None: derived from its unit and values
+    display_precision: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     objective: Mapped[Objective | None] = relationship(back_populates="indicators")
     action_plan: Mapped[ActionPlan | None] = relationship(back_populates="indicators")

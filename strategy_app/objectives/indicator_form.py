@@ -19,6 +19,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -85,6 +86,15 @@ class IndicatorForm(FlaskForm):
         description="Optional: the name a CRM or BI system uses to send actuals for this"
         " indicator through the API. Unique.",
     )
+    display_precision = IntegerField(
+        "Decimals shown (optional)",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=6, message="Enter a whole number of decimals from 0 to 6."),
+        ],
+        description="How many decimals its numbers are shown with on pages, charts and"
+        " exports. Blank: chosen from its unit and values.",
+    )
     milestones = FieldList(FormField(MilestoneRow), label="Milestones")
 
 
@@ -107,6 +117,7 @@ def indicator_form_data(indicator: Indicator) -> dict[str, Any]:
         "target_date": indicator.target_date,
         "tolerance": _plain(round(indicator.tolerance * 100, 6)),
         "external_key": indicator.external_key or "",
+        "display_precision": indicator.display_precision,
         "milestones": [
             {"date": m.date, "expected_value": _plain(m.expected_value)}
             for m in indicator.milestones
@@ -182,6 +193,7 @@ def indicator_data(form: IndicatorForm, **parent: int) -> dict[str, Any]:
         "target_date": form.target_date.data,
         "tolerance": DEFAULT_TOLERANCE if percent is None else percent / 100,
         "external_key": form.external_key.data or None,
+        "display_precision": form.display_precision.data,
         "milestones": [
             {"date": row.form.date.data, "expected_value": row.form.expected_value.data}
             for row in form.milestones

@@ -20,6 +20,7 @@ from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement
 from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import numbers
 
 Points = dict[int, list[tuple[date, float]]]
 
@@ -63,6 +64,7 @@ def figure(indicator: Indicator, points: Sequence[tuple[date, float]], as_of: da
         indicator.name,
         indicator.unit,
         today=today(),
+        decimals=numbers.decimals_of(indicator),
     )
 
 

@@ -194,6 +194,8 @@ class IndicatorIn(Input):
     tolerance: float = Field(default=0.10, ge=0, le=1, allow_inf_nan=False)
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=120)
     external_key: Name | None = None
+    # decimals its numbers are shown with; none: derived from its unit and values
+    display_precision: int | None = Field(default=None, ge=0, le=6)
 
     @model_validator(mode="after")
     def _check(self):
@@ -215,6 +217,7 @@ class IndicatorPatch(Input):
     tolerance: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     milestones: list[MilestoneIn] | None = Field(default=None, max_length=120)
     external_key: Name | None = None
+    display_precision: int | None = Field(default=None, ge=0, le=6)
 
 
 class MeasurementIn(Input):

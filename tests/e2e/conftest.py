@@ -180,3 +180,20 @@ def sign_in(page):
         return page
 
     return _sign_in
+
+
+def pytest_sessionstart(session):
+    """Forget the visual check's counts of an earlier run (the controller, not each worker)."""
+    if not hasattr(session.config, "workerinput"):
+        from tests.e2e import visual
+
+        visual.clear()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many charts × sizes the visual check covered, and what it found."""
+    from tests.e2e import visual
+
+    line = visual.summary()
+    if line:
+        terminalreporter.write_line(line)

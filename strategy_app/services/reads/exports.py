@@ -26,6 +26,22 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.plumbing import numbers
+
+# Words for the codes, as on the pages; the codes stay in a column of their own for machines.
+STATE_WORDS = {
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "done": "Done",
+    "blocked": "Blocked",
+    "cancelled": "Cancelled",
+}
+STATUS_WORDS = {
+    rules.ON_TRACK: "On track",
+    rules.AT_RISK: "At risk",
+    rules.OFF_TRACK: "Off track",
+    rules.NO_DATA: "No data",
+}
 
 # Rows fetched from the database at a time (a server-side cursor on PostgreSQL).
 BATCH = 2000
@@ -167,8 +183,9 @@ def plans(as_of: date, archived: bool = False) -> Table:
         Column("start", DATE, 12),
         Column("due", DATE, 12),
         Column("state", TEXT, 12),
+        Column("state code", TEXT, 12),
         Column("progress (%)", INT, 12),
-        Column(f"execution (as of {as_of.isoformat()})", PERCENT, 14),
+        Column(f"execution (%, as of {as_of.isoformat()})", NUMBER, 14),
         Column(f"overdue (as of {as_of.isoformat()})", YES_NO, 14),
         Column("budget", NUMBER, 14),
         *_archived_column(archived),
@@ -184,9 +201,10 @@ def plans(as_of: date, archived: bool = False) -> Table:
                 r.owner,
                 r.start_date,
                 r.due_date,
+                STATE_WORDS.get(r.state, r.state),
                 r.state,
                 r.progress_pct,
-                rules.plan_execution(r.state, r.progress_pct),
+                numbers.percent_value(rules.plan_execution(r.state, r.progress_pct), 0),
                 rules.plan_overdue(r.due_date, r.state, as_of),
                 r.budget,
             )
@@ -231,12 +249,14 @@ def indicators(as_of: date, archived: bool = False) -> Table:
         Column("baseline date", DATE, 13),
         Column("target value", NUMBER, 14),
         Column("target date", DATE, 13),
-        Column("tolerance", PERCENT, 11),
+        Column("tolerance (%)", NUMBER, 11),
         Column(f"expected (as of {day})", NUMBER, 16),
         Column(f"actual (as of {day})", NUMBER, 16),
         Column("actual date", DATE, 13),
-        Column(f"progress (as of {day})", PERCENT, 14),
+        Column(f"progress (%, as of {day})", NUMBER, 14),
         Column(f"status (as of {day})", TEXT, 14),
+        Column("status code", TEXT, 12),
+        Column("decimals shown", INT, 10),
         *_archived_column(archived),
     )
 
@@ -244,6 +264,7 @@ def indicators(as_of: date, archived: bool = False) -> Table:
         for r in found:
             i, result = r.Indicator, results[r.Indicator.id]
             of_plan = i.action_plan_id is not None
+            decimals = numbers.decimals_of(i)
             row = (
                 i.id,
                 "plan" if of_plan else "objective",
@@ -257,12 +278,14 @@ def indicators(as_of: date, archived: bool = False) -> Table:
                 i.baseline_date,
                 i.target_value,
                 i.target_date,
-                i.tolerance,
-                result.expected,
+                numbers.percent_value(i.tolerance),
+                numbers.rounded(result.expected, decimals),
                 result.actual,
                 result.actual_date,
-                result.progress,
+                numbers.percent_value(result.progress, 0),
+                STATUS_WORDS[result.status],
                 result.status,
+                decimals,
             )
             yield (*row, r.archived) if archived else row
 
