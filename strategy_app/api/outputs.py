@@ -168,6 +168,7 @@ class IndicatorOut(Resource):
     nps_segment: str | None = Field(default=None, description="The NPS segment (null: all)")
     display_precision: int | None = Field(
         default=None, description="Decimals its numbers are shown with; null: derived"
+    )
     expected: float = Field(description="Expected value at as_of (today); computed")
     actual: float | None = Field(description="Latest actual on or before as_of; computed")
     progress: float = Field(description="0–1; computed")
