@@ -575,8 +575,8 @@ def test_edit_an_objective(as_executive, world):
     assert obj.tags == ["people"]
     page = html(as_executive.get(f"/objectives/{o}"))
     assert "Take every order right, first time" in page
-    assert "<code>title</code>: Take every order right → Take every order right, first time" in page
-    assert "Chief Executive · <strong>update</strong>" in page  # the signed-in user, audited
+    assert "Title: Take every order right → Take every order right, first time" in page
+    assert "<strong>Chief Executive</strong> changed" in page  # the signed-in user, audited
 
 
 @pytest.mark.parametrize(
