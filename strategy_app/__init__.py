@@ -26,6 +26,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the database hooks (SQLite pragmas, audit)."""
     from strategy_app import database, security
     from strategy_app.extensions import bootstrap, csrf, db, login_manager, migrate
+    from strategy_app.services.evaluation import history
     from strategy_app.services.plumbing import audit, data_version
 
     db.init_app(app)
@@ -37,6 +38,7 @@ def register_extensions(app: Flask) -> None:
     database.configure(app)
     audit.install()
     data_version.install()
+    history.install(app)  # sessions showing a past day (?as_of=) never write
     security.register(app)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -92,9 +94,12 @@ def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from strategy_app import policy
+    from strategy_app.services.evaluation import history
 
     @app.template_global("can")
     def can(action: str, obj=None) -> bool:
+        if history.in_past() is not None:
+            return False  # a page of the past offers no change (DESIGN §7 "As of a date")
         return policy.can(current_user, action, obj)
 
     @app.template_global("has_endpoint")

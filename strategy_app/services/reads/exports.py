@@ -24,7 +24,7 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation import history, metrics, rules
 
 # Rows fetched from the database at a time (a server-side cursor on PostgreSQL).
 BATCH = 2000
@@ -119,12 +119,20 @@ def _archived_flag(*columns: sa.ColumnElement) -> sa.ColumnElement[bool]:
 
 def _stream(stmt: sa.Select) -> Iterator[sa.Row]:
     """The rows of stmt, BATCH at a time through one query (never all of them in memory)."""
-    # Core rows on the session's connection (same transaction): no ORM work per row.
-    result = db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
-    try:
-        yield from result
-    finally:
-        result.close()
+    # A streamed response is read after its request has ended: a past day is entered again.
+    day = history.in_past()
+
+    def rows() -> Iterator[sa.Row]:
+        if day is not None:
+            history.enter(day)
+        # Core rows on the session's connection (same transaction): no ORM work per row.
+        result = db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
+        try:
+            yield from result
+        finally:
+            result.close()
+
+    return rows()
 
 
 def _archived_column(archived: bool) -> tuple[Column, ...]:

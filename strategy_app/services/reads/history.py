@@ -11,6 +11,9 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import AuditEvent, User
 
+# Recorded so that the log can rebuild rows, but not news to a reader.
+BOOKKEEPING = {"created_at", "updated_at"}
+
 
 @dataclass(frozen=True)
 class Change:
@@ -48,7 +51,7 @@ def history(obj: Any, limit: int = 50) -> list[Entry]:
             changes=[
                 Change(k, v[0], v[1])
                 for k, v in sorted((event.changes or {}).items())
-                if isinstance(v, list) and len(v) == 2
+                if isinstance(v, list) and len(v) == 2 and k not in BOOKKEEPING
             ],
         )
         for event, name in rows
