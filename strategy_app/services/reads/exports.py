@@ -181,8 +181,10 @@ def plans(as_of: date, archived: bool = False) -> Table:
         *_archived_column(archived),
     )
 
+    found = _stream(stmt)  # now, while the request's day is known
+
     def rows() -> Iterator[tuple]:
-        for r in _stream(stmt):
+        for r in found:
             row = (
                 r.id,
                 r.department,
