@@ -156,51 +156,71 @@ def placeholders(client: Client, token: str) -> dict[str, str]:
     return values
 
 
-def time_target(target: Target, clients: dict[str, Client], token: str, n: int):
-    """Warm up, then time n requests; return (statuses seen, durations in ms)."""
-    client = clients[target.auth]
-    headers = {"Authorization": f"Bearer {token}"} if target.auth == "token" else {}
-    statuses, durations = set(), []
-    for i in range(WARM_UP + n):
-        start = time.perf_counter()
-        status, _, _ = client.request("GET", target.path, headers=headers)
-        elapsed = (time.perf_counter() - start) * 1000
-        statuses.add(status)
-        if i >= WARM_UP:
-            durations.append(elapsed)
+def get(client: Client, path: str, headers: dict) -> tuple[int, float]:
+    """One GET: (status, milliseconds until the whole answer was read)."""
+    start = time.perf_counter()
+    status, _, _ = client.request("GET", path, headers=headers)
+    return status, (time.perf_counter() - start) * 1000
+
+
+@dataclass
+class Server:
+    """One gunicorn serving one seeded data set, with its signed-in clients and tokens."""
+
+    plans: int
+    proc: subprocess.Popen
+    clients: dict[str, Client]
+    token: str
+    write_token: str
+    values: dict[str, str]
+
+    def headers(self, auth: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if auth == "token" else {}
+
+    def path(self, template: str) -> str:
+        return template.format(**self.values)
+
+    def write(self, i: int) -> int:
+        """Post one actual through the API (a write every cache must notice); its status."""
+        headers = {
+            "Authorization": f"Bearer {self.write_token}",
+            "Content-Type": "application/json",
+        }
+        body = json.dumps({"date": date.today().isoformat(), "value": float(i), "note": "bench"})
+        path = f"/api/v1/indicators/{self.values['indicator']}/measurements"
+        return self.clients["token"].request("POST", path, body=body, headers=headers)[0]
+
+
+def as_of(path: str, day: str) -> str:
+    """path with ?as_of=day added."""
+    return f"{path}{'&' if '?' in path else '?'}as_of={day}"
+
+
+def time_target(target: Target, servers: list[Server], n: int, warm_up: int = WARM_UP):
+    """Warm up, then time n GETs on each server, interleaved (request i on every server
+    before request i + 1) so that the machine's drift affects them alike.
+    Returns (statuses seen, [durations in ms per server])."""
+    statuses, durations = set(), [[] for _ in servers]
+    for i in range(warm_up + n):
+        for k, server in enumerate(servers):
+            client = server.clients[target.auth]
+            status, ms = get(client, server.path(target.path), server.headers(target.auth))
+            statuses.add(status)
+            if i >= warm_up:
+                durations[k].append(ms)
     return statuses, durations
 
 
-# Whole-portfolio pages whose figures are kept under the data version: each is also timed
-# right after a write (one actual posted through the API), when they are computed afresh.
-AFTER_A_WRITE = (
-    "/",
-    "/strategy/",
-    "/departments/",
-    "/reports/alignment",
-    "/meeting",
-    "/exports/report",
-)
-
-
-def time_after_write(path: str, clients: dict[str, Client], write_token: str, n: int):
-    """Time n GETs of path, each after a new actual: (statuses, durations in ms)."""
-    headers = {"Authorization": f"Bearer {write_token}", "Content-Type": "application/json"}
-    status, _, text = clients["token"].request(
-        "GET", "/api/v1/indicators?per_page=1", headers=headers
-    )
-    indicator = json.loads(text)["items"][0]["id"] if status == 200 else None
+def time_after_write(target: Target, server: Server, n: int):
+    """Time n GETs of the target, each right after a new actual: (statuses, durations)."""
     statuses, durations = set(), []
     for i in range(n):
-        body = json.dumps({"date": date.today().isoformat(), "value": float(i), "note": "bench"})
-        status, _, _ = clients["token"].request(
-            "POST", f"/api/v1/indicators/{indicator}/measurements", body=body, headers=headers
-        )
-        if status not in (200, 201):
-            return {status}, [0.0]
-        start = time.perf_counter()
-        status, _, _ = clients["session"].request("GET", path)
-        durations.append((time.perf_counter() - start) * 1000)
+        written = server.write(i)
+        if written not in (200, 201):
+            return {written}, [0.0]
+        client = server.clients[target.auth]
+        status, ms = get(client, server.path(target.path), server.headers(target.auth))
+        durations.append(ms)
         statuses.add(status)
     return statuses, durations
 
@@ -293,98 +313,171 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def report(rows: list[tuple], header: str) -> str:
+TARGETS_TEXT = (
+    "Targets (DESIGN §8, issues 12 and 17): median ≤ 10× /healthz; 5,000-plan median ≤ 1.5× "
+    "the 500-plan median; first request after a write ≤ 2× warm; as of a past date ≤ 3× today."
+)
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def cell(value: float | None, fmt: str = "{:.1f}", limit: float | None = None) -> str:
+    """A table cell; a ratio over its limit is marked with ⚠."""
+    if value is None:
+        return "—"
+    text = fmt.format(value)
+    return f"{text} ⚠" if limit is not None and value > limit else text
+
+
+def report(rows: list[Row], header: str) -> str:
     """The results as a markdown table, /healthz first."""
-    base = rows[0][2]
+    base = rows[0].warm
     lines = [
         header,
         "",
-        "| URL | status | median ms | p95 ms | × /healthz |",
-        "|---|---|--:|--:|--:|",
+        TARGETS_TEXT,
+        "",
+        "| URL | status | warm ms | × /healthz | 500 plans ms | growth × | after a write ms "
+        "| × warm | as of ms | × warm |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for path, statuses, median, p95 in rows:
-        shown = ", ".join(str(s) for s in sorted(statuses))
-        lines.append(f"| `{path}` | {shown} | {median:.1f} | {p95:.1f} | {median / base:.1f} |")
+    for row in rows:
+        shown = ", ".join(str(s) for s in sorted(row.statuses))
+        lines.append(
+            f"| `{row.path}` | {shown} | {row.warm:.1f} | {cell(ratio(row.warm, base), limit=10)}"
+            f" | {cell(row.small)} | {cell(ratio(row.warm, row.small), '{:.2f}', 1.5)}"
+            f" | {cell(row.after)} | {cell(ratio(row.after, row.warm), '{:.2f}', 2)}"
+            f" | {cell(row.past)} | {cell(ratio(row.past, row.warm), '{:.2f}', 3)} |"
+        )
     return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Row:
+    """One line of the table: medians in ms (None where not measured)."""
+
+    path: str
+    statuses: set
+    warm: float
+    small: float | None = None
+    after: float | None = None
+    past: float | None = None
+
+
+def start_server(plans: int, url: str, workdir: Path, args, seed: bool) -> Server:
+    """Migrate and seed url (unless seed is False), make tokens, start gunicorn, sign in."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(workdir)}
+    env.update(APP_ENV="development", PYTHONUNBUFFERED="1")
+    # The limiter still runs on every API request (its cost is measured); its limits are
+    # raised so that thousands of timed requests a minute from one address are not refused.
+    env.update({"API_RATE_LIMIT_PER_TOKEN": "10000000", "API_RATE_LIMIT_PER_ADDRESS": "10000000"})
+    env.pop("FIXED_TODAY", None)  # the data is placed around the real today
+    if seed:
+        run_cli(env, "db", "upgrade")
+        print(f"Seeding {plans} plans into {url.split('@')[-1]} ...", flush=True)
+        counts, seconds = run_cli(env, "seed-bench", "--plans", str(plans))
+        print(f"... seeded in {seconds:.1f} s ({counts})", flush=True)
+    tokens = [
+        run_cli(env, "create-token", "--email", BENCH_EMAIL, "--name", f"bench-{s}", "--scope", s)
+        for s in ("read", "write")
+    ]
+    token, write_token = (out.splitlines()[-1] for out, _ in tokens)
+    port = free_port()
+    proc = start_gunicorn(env, port, args.workers, workdir / "gunicorn.log")
+    try:
+        clients = {"none": Client(port), "session": sign_in(port), "token": Client(port)}
+        values = placeholders(clients["token"], token)
+    except BaseException:
+        stop(proc)
+        raise
+    return Server(plans, proc, clients, token, write_token, values)
+
+
+def measure(template: Target, large: Server, small: Server | None, n: int) -> Row | str:
+    """Every figure of one target, or the reason it was left out."""
+    try:
+        large.path(template.path)
+        if small:
+            small.path(template.path)
+    except KeyError as missing:
+        return f"the data set has no {missing}"
+    servers = [large, small] if small else [large]
+    statuses, ms = time_target(template, servers, n)
+    row = Row(large.path(template.path), statuses, statistics.median(ms[0]))
+    if small:
+        row.small = statistics.median(ms[1])
+    if template.auth != "none":
+        seen, after = time_after_write(template, large, n)
+        row.statuses |= seen
+        row.after = statistics.median(after)
+        if "as_of=" not in template.path:
+            past = Target(as_of(template.path, large.values["last_quarter"]), auth=template.auth)
+            seen, ms = time_target(past, [large], n)
+            row.statuses |= seen
+            row.past = statistics.median(ms[0])
+    return row
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plans", type=int, default=5000, help="size of the data set")
+    parser.add_argument(
+        "--small-plans", type=int, default=500, help="the smaller data set (0: no growth column)"
+    )
     parser.add_argument("--requests", type=int, default=30, help="timed requests per URL")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
-    parser.add_argument("--no-seed", action="store_true", help="the database is already seeded")
+    parser.add_argument("--small-database-url", help="the same, for the smaller data set")
+    parser.add_argument("--no-seed", action="store_true", help="the databases are already seeded")
     parser.add_argument("--output", type=Path, help="also write the markdown table here")
     args = parser.parse_args()
     if not 1 <= args.requests <= 1000:
         parser.error("--requests must be between 1 and 1000")
 
     workdir = Path(tempfile.mkdtemp(prefix="strategy-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(workdir)}
-    env.update(APP_ENV="development", PYTHONUNBUFFERED="1")
-    # The limiter still runs on every API request (its cost is measured); its limits are
-    # raised so that hundreds of timed requests a minute from one address are not refused.
-    env.update({"API_RATE_LIMIT_PER_TOKEN": "1000000", "API_RATE_LIMIT_PER_ADDRESS": "1000000"})
-    env.pop("FIXED_TODAY", None)  # the data is placed around the real today
-    proc = None
+    url = args.database_url or f"sqlite:///{workdir / 'large' / 'bench.db'}"
+    small_url = args.small_database_url or f"sqlite:///{workdir / 'small' / 'bench.db'}"
+    servers: list[Server] = []
+    rows, failures = [], []
     try:
-        seed_note = "data set already seeded"
-        if not args.no_seed:
-            run_cli(env, "db", "upgrade")
-            print(f"Seeding {args.plans} plans into {url.split('@')[-1]} ...", flush=True)
-            counts, seconds = run_cli(env, "seed-bench", "--plans", str(args.plans))
-            seed_note = f"seed-bench --plans {args.plans}: {seconds:.1f} s ({counts})"
-            print(f"... seeded in {seconds:.1f} s; starting gunicorn", flush=True)
-        token, _ = run_cli(
-            env, "create-token", "--email", BENCH_EMAIL, "--name", "bench", "--scope", "read"
-        )
-        port = free_port()
-        proc = start_gunicorn(env, port, args.workers, workdir / "gunicorn.log")
-        clients = {"none": Client(port), "session": sign_in(port), "token": Client(port)}
-
-        token = token.splitlines()[-1]
-        values = placeholders(clients["token"], token)
-        rows, failures = [], []
+        large = start_server(args.plans, url, workdir / "large", args, not args.no_seed)
+        servers.append(large)
+        small = None
+        if args.small_plans:
+            small = start_server(
+                args.small_plans, small_url, workdir / "small", args, not args.no_seed
+            )
+            servers.append(small)
         for template in TARGETS:
-            try:
-                target = Target(template.path.format(**values), template.status, template.auth)
-            except KeyError as missing:
-                print(f"Skipped {template.path}: the data set has no {missing}", flush=True)
+            row = measure(template, large, small, args.requests)
+            if isinstance(row, str):
+                print(f"Skipped {template.path}: {row}", flush=True)
                 continue
-            statuses, ms = time_target(target, clients, token, args.requests)
-            p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
-            rows.append((target.path, statuses, statistics.median(ms), p95))
-            if statuses != {target.status}:
-                failures.append(f"{target.path}: expected {target.status}, got {sorted(statuses)}")
-        write_token, _ = run_cli(
-            env, "create-token", "--email", BENCH_EMAIL, "--name", "bench-w", "--scope", "write"
-        )
-        write_token = write_token.splitlines()[-1]
-        for path in AFTER_A_WRITE:
-            statuses, ms = time_after_write(path, clients, write_token, args.requests)
-            p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
-            rows.append((f"{path} after a write", statuses, statistics.median(ms), p95))
-            if statuses != {200}:
-                failures.append(f"{path} after a write: expected 200, got {sorted(statuses)}")
-        statuses, ms = time_batch(clients["token"], write_token, values)
-        p95 = max(ms)
-        rows.append(
-            (f"POST {BATCH_PATH} ({BATCH_SIZE} items)", statuses, statistics.median(ms), p95)
-        )
+            print(f"{row.path}: {row.warm:.1f} ms", flush=True)
+            rows.append(row)
+            if row.statuses != {template.status}:
+                failures.append(
+                    f"{row.path}: expected {template.status}, got {sorted(row.statuses)}"
+                )
+        statuses, ms = time_batch(large.clients["token"], large.write_token, large.values)
+        rows.append(Row(f"POST {BATCH_PATH} ({BATCH_SIZE} items)", statuses, statistics.median(ms)))
         if statuses != {201}:
             failures.append(f"POST {BATCH_PATH}: expected 201, got {sorted(statuses)}")
     finally:
-        if proc is not None:
-            stop(proc)
+        for server in servers:
+            stop(server.proc)
         shutil.rmtree(workdir, ignore_errors=True)
 
     engine = url.split(":", 1)[0]
+    sizes = f"{args.plans} plans" + (f" (and {args.small_plans})" if args.small_plans else "")
     header = (
-        f"Benchmark: {args.plans} plans on {engine}, gunicorn -w {args.workers}, "
-        f"{args.requests} timed requests per URL after {WARM_UP} warm-up ({time.strftime('%F')}).\n"
-        f"{seed_note}"
+        f"Benchmark: {sizes} on {engine}, gunicorn -w {args.workers}, "
+        f"{args.requests} timed requests per URL after {WARM_UP} warm-up ({time.strftime('%F')}, "
+        f'{os.cpu_count()} cores). Medians in ms; "after a write": each GET right after one '
+        f'actual posted through the API; "as of": the same URL with ?as_of= 91 days ago.'
     )
     table = report(rows, header)
     print(table)
