@@ -297,3 +297,35 @@ def test_as_of_pages_cost_a_fixed_number_of_queries(app, client, login, make, ur
     assert counts[0] == counts[1], counts
     cold, warm = counts[0]
     assert max(cold, warm) <= 80, counts  # about 30 of them set the past up
+
+
+def test_the_demo_has_a_past(app):
+    from strategy_app.models import ActionPlan, Objective, ServiceStrategy
+    from strategy_app.services.dataio import demo
+
+    assert demo.seed_demo("Lantern-Orchard-Quay-4817")
+    today = clock.today()
+
+    def world() -> tuple:
+        plans = db.session.execute(sa.select(ActionPlan.state, ActionPlan.progress_pct)).all()
+        live = ServiceStrategy.archived_at.is_(None)
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Objective)),
+            sorted(plans),
+            db.session.scalar(sa.select(sa.func.count()).select_from(ServiceStrategy).where(live)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)),
+        )
+
+    now = world()
+    seen = {}
+    for days_ago in (300, 150, 60):
+        history.enter(today - timedelta(days=days_ago))
+        seen[days_ago] = world()
+        history.leave()
+    assert world() == now
+    assert seen[300][0] == 0  # before the objectives were set
+    assert seen[300][2] == 2  # the old service strategy was still live
+    assert seen[150][0] == now[0]
+    assert seen[150][1] != now[1]  # the plans stood elsewhere
+    assert all(state == "planned" for state, _pct in seen[150][1] if _pct == 0)
+    assert seen[150][3] < seen[60][3] < now[3]  # actuals came in month by month
