@@ -329,3 +329,35 @@ def test_the_demo_has_a_past(app):
     assert seen[150][1] != now[1]  # the plans stood elsewhere
     assert all(state == "planned" for state, _pct in seen[150][1] if _pct == 0)
     assert seen[150][3] < seen[60][3] < now[3]  # actuals came in month by month
+
+
+def test_comparing_two_days(app, make):
+    from strategy_app.services.reads.compare import compare
+
+    story = Story(make)
+    for n, day in enumerate(DAYS):
+        with clock.travel(day):
+            story.day(n)
+    ids = {"plan": story.plan.id, "other": story.other.id, "ops": story.ops.id}
+    with clock.travel(DAYS[-1] + timedelta(days=3)):
+        week = compare(DAYS[0], DAYS[5])
+        assert [(m.title, m.before, m.after) for m in week.state_changes] == [
+            ("Train agents", "planned", "done")
+        ]
+        assert [(m.before, m.after) for m in week.progress_moves] == [(0, 100)]
+        assert [(m.after, m.before) for m in week.new_actuals] == [
+            (11.0, date(2026, 3, 3)),
+            (30.0, date(2026, 3, 6)),
+        ]
+        assert week.new == []
+        assert week.archived == []
+        wednesday = compare(DAYS[1], DAYS[2])
+        assert [(i.kind, i.id) for i in wednesday.archived] == [("plan", ids["other"])]
+        assert [m.after for m in wednesday.new_actuals] == [11.0]  # the replaced value
+        thursday = compare(DAYS[2], DAYS[3])
+        assert ("plan", ids["other"]) in [(i.kind, i.id) for i in thursday.new]  # restored
+        assert [i.title for i in thursday.new if i.kind == "objective"] == ["Know the customer"]
+        ops = compare(DAYS[0], DAYS[5], department_id=ids["ops"])
+        assert ops.state_changes == []
+        assert ops.empty
+        assert history.in_past() is None
