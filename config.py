@@ -1,7 +1,9 @@
 """Settings for each environment; the only module that reads environment variables."""
 
+import math
 import os
 import secrets
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +38,38 @@ def _database_url() -> str:
     return url
 
 
+KEY_RECIPE = "python -c 'import secrets; print(secrets.token_hex(32))'"
+SECRET_KEY_MIN_BITS = 256
+# The alphabets a random key is drawn from, smallest first: a key is credited log2(size) bits
+# a character for the smallest alphabet that holds all of its characters.
+_ALPHABETS = [
+    (set("0123456789"), 10),
+    (set("0123456789abcdef"), 16),
+    (set("0123456789ABCDEF"), 16),
+    (set("0123456789abcdefghijklmnopqrstuvwxyz"), 36),
+    (set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), 62),
+    (set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_+/="), 64),
+]
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why key cannot be a production secret (None when it looks like 32 random bytes).
+
+    An estimate, generous to random keys: length × log2(alphabet) must reach 256 bits, and the
+    characters must look random (no repeated pattern, a spread of characters) so that
+    "x" * 64 or a sentence does not pass.
+    """
+    size = next((n for chars, n in _ALPHABETS if set(key) <= chars), 95)
+    if len(key) * math.log2(size) < SECRET_KEY_MIN_BITS:
+        return f"it is {len(key)} characters long, too short for {SECRET_KEY_MIN_BITS} bits."
+    counts = Counter(key)
+    spread = -sum(c / len(key) * math.log2(c / len(key)) for c in counts.values())
+    repeats = any(key[p:] == key[:-p] for p in range(1, len(key) // 2 + 1))
+    if repeats or spread < 3.0 or " " in key:
+        return "it does not look random (repeated or too few different characters, or words)."
+    return None
+
+
 class Config:
     """Local development defaults."""
 
@@ -43,7 +77,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = None  # filled in by init()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    # How long a SQLite writer waits for the lock before the request answers 503 "try again".
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
     BOOTSTRAP_SERVE_LOCAL = True
@@ -56,8 +91,14 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
     API_RATE_LIMIT_PER_TOKEN = int(os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600"))
     API_RATE_LIMIT_PER_ADDRESS = int(os.environ.get("API_RATE_LIMIT_PER_ADDRESS", "1200"))
-    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none).
+    # Pages (not the API, not static files): requests a minute per address and per user.
+    WEB_RATE_LIMIT_PER_ADDRESS = int(os.environ.get("WEB_RATE_LIMIT_PER_ADDRESS", "1200"))
+    WEB_RATE_LIMIT_PER_USER = int(os.environ.get("WEB_RATE_LIMIT_PER_USER", "600"))
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: trust none), and
+    # the addresses (or networks) of those proxies: the headers count only from them.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", str(PROXY_FIX_X_FOR)))
+    PROXY_FIX_TRUSTED = os.environ.get("PROXY_FIX_TRUSTED", "127.0.0.1,::1")
     # "Today" for every rule of DESIGN §3; a date string fixes it (tests, demos of the past).
     FIXED_TODAY = os.environ.get("FIXED_TODAY") or None
 
@@ -85,7 +126,13 @@ class ProductionConfig(Config):
         if not cls.SECRET_KEY:
             raise RuntimeError(
                 "SECRET_KEY is not set. In production set the SECRET_KEY environment variable "
-                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+                f"(for example: {KEY_RECIPE})."
+            )
+        if problem := secret_key_problem(cls.SECRET_KEY):
+            raise RuntimeError(
+                f"SECRET_KEY is too weak: {problem} It signs sessions and CSRF tokens, so it "
+                f"needs at least {SECRET_KEY_MIN_BITS // 8} random bytes. Make one with: "
+                f"{KEY_RECIPE}"
             )
         super().init()
 
@@ -99,6 +146,10 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
     SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Tests make hundreds of page requests a minute from one address, and compare every table
+    # before and after a refused request: the pages' limit is off unless a test turns it on.
+    WEB_RATE_LIMIT_PER_ADDRESS = 0
+    WEB_RATE_LIMIT_PER_USER = 0
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}

@@ -72,6 +72,8 @@ TARGETS = [
     Target("/reports/my-updates"),
     Target("/meeting"),
     Target("/meeting/reviews"),
+    Target("/service-health"),
+    Target("/service-health/assessments"),
     Target("/exports/"),
     Target("/exports/report"),
     Target("/account/"),
@@ -91,6 +93,7 @@ TARGETS = [
     Target("/api/v1/indicators", auth="token"),
     Target("/api/v1/indicators/{indicator}", auth="token"),
     Target("/api/v1/indicators/{indicator}/measurements", auth="token"),
+    Target("/api/v1/assessments", auth="token"),
 ]
 
 # The API list that gives each id placeholder its first id.
@@ -374,6 +377,7 @@ def start_server(plans: int, url: str, workdir: Path, args, seed: bool) -> Serve
     # The limiter still runs on every API request (its cost is measured); its limits are
     # raised so that thousands of timed requests a minute from one address are not refused.
     env.update({"API_RATE_LIMIT_PER_TOKEN": "10000000", "API_RATE_LIMIT_PER_ADDRESS": "10000000"})
+    env.update({"WEB_RATE_LIMIT_PER_ADDRESS": "10000000", "WEB_RATE_LIMIT_PER_USER": "10000000"})
     env.pop("FIXED_TODAY", None)  # the data is placed around the real today
     if seed:
         run_cli(env, "db", "upgrade")

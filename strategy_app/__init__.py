@@ -40,11 +40,7 @@ def register_extensions(app: Flask) -> None:
     data_version.install()
     history.install(app)  # sessions showing a past day (?as_of=) never write
     security.register(app)
-    if app.config["PROXY_FIX_X_FOR"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = app.config["PROXY_FIX_X_FOR"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
+    security.install_proxy_fix(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -58,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         departments,
         exports,
+        health,
         main,
         meetings,
         objectives,
@@ -87,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     timeline.register(app)
     strategymap.register(app)
     meetings.register(app)
+    health.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 from pathlib import Path
@@ -98,13 +97,14 @@ def create_token(email, name, scope, days) -> None:
 @click.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def export_cmd(path: Path) -> None:
-    """Write a complete backup of the database to PATH.json."""
+    """Write a complete backup of the database to PATH.json (owner-only: it holds secrets)."""
     from strategy_app.services.dataio import backup
 
     doc = backup.export_document()
-    path.write_text(backup.dumps(doc), encoding="utf-8")
+    backup.write_file(path, doc)
     counts = ", ".join(f"{k} {len(v)}" for k, v in doc["tables"].items() if v)
     click.echo(f"Exported to {path}: {counts or 'no rows'}.")
+    click.echo(backup.SECRETS_NOTE)
 
 
 @click.command("import")
@@ -114,7 +114,7 @@ def import_cmd(path: Path) -> None:
     from strategy_app.services.dataio import backup
 
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = backup.loads(path.read_text(encoding="utf-8"))
         counts = backup.import_document(doc)
     except (ValueError, UnicodeDecodeError) as exc:
         db.session.rollback()

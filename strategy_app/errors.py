@@ -1,8 +1,14 @@
-"""Error pages in the app's layout (JSON under /api/ and for /healthz); a 500 rolls back."""
+"""Error pages in the app's layout (JSON under /api/ and for /healthz); a 500 rolls back.
+
+When the database cannot be reached (stopped, restarting, or a SQLite file locked past the
+busy timeout) the answer is a 503 with Retry-After: pages get a self-contained page that needs
+no database (the usual layout loads the signed-in user), the API its error shape.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -20,20 +26,69 @@ TITLES = {
     422: "Invalid values",
     429: "Too many requests",
     500: "Server error",
+    503: "Temporarily unavailable",
 }
+# What a lost, refused or timed-out database connection raises (psycopg and sqlite3 errors
+# arrive wrapped as OperationalError or InterfaceError; TimeoutError: no pooled connection).
+DATABASE_UNAVAILABLE = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,
+)
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = (
+    "The database is not answering just now, so nothing was read or saved. "
+    "Please try again in a few seconds."
+)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def _rollback() -> None:
+    """Roll back, even when the connection to roll back on is gone."""
+    try:
+        db.session.rollback()
+    except DATABASE_UNAVAILABLE:
+        db.session.close()
+
+
+def unavailable() -> Response:
+    """The 503 answer: JSON for the API, otherwise a page rendered without the database."""
+    if _wants_json():
+        body = {"error": {"status": 503, "message": UNAVAILABLE_MESSAGE, "fields": {}}}
+        response = make_response(body, 503)
+    else:
+        # Straight from Jinja: render_template runs the context processors, and Flask-Login's
+        # loads the signed-in user from the database.
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        html = template.render(message=UNAVAILABLE_MESSAGE, request=request)
+        response = make_response(html, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def render_error(status: int, message: str, fields: dict | None = None):
     """An error answer: JSON for the API, a page in the layout otherwise."""
     if _wants_json():
         return {"error": {"status": status, "message": message, "fields": fields or {}}}, status
-    return render_template(
-        "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
-    ), status
+    try:
+        page = render_template(
+            "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
+        )
+    except DATABASE_UNAVAILABLE:  # the layout loads the signed-in user
+        _rollback()
+        return unavailable()
+    return page, status
+
+
+def _with_headers(answer, headers) -> Response:
+    response = make_response(answer)
+    if response.status_code != 503:  # the database went away: keep the 503's own headers
+        response.headers.extend(headers)
+    return response
 
 
 def register(app: Flask) -> None:
@@ -41,31 +96,41 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        body, status = render_error(exc.code or 500, exc.description or exc.name)
         # Keep the exception's own headers (Allow on a 405, Retry-After), not its HTML type.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        return body, status, headers
+        return _with_headers(render_error(exc.code or 500, exc.description or exc.name), headers)
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         db.session.rollback()
         if isinstance(exc, PermissionDenied) and current_user.is_authenticated:
-            from strategy_app.services.plumbing.audit import record
+            from strategy_app import policy
 
-            record(
-                db.session,
-                "refused",
-                type(exc.obj).__name__ if exc.obj is not None else "-",
-                getattr(exc.obj, "id", None),
-                {"action": exc.action},
-                user_id=current_user.id,
-            )
+            policy.record_refusal(current_user.id, exc.action, exc.obj)
             db.session.commit()
         return render_error(exc.status, exc.message, exc.fields)
 
+    def database_unavailable(exc: Exception):
+        _rollback()
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+        return unavailable()
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, database_unavailable)
+
+    @app.teardown_appcontext
+    def close_session(_exc):
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later). Its
+        # rollback on a connection the server has just cut raises, and an error there, after
+        # the answer was made, would reach gunicorn as a bare 500.
+        try:
+            db.session.remove()
+        except DATABASE_UNAVAILABLE:
+            db.session.registry.clear()  # the connection is gone; forget the session
+
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
-        db.session.rollback()
+        _rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if app.testing and app.config.get("PROPAGATE_SERVER_ERRORS", True):
             raise exc  # tests see the traceback; set PROPAGATE_SERVER_ERRORS=False to see the page

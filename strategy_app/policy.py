@@ -82,16 +82,31 @@ def require(user: User | None, action: str, obj: Any = None) -> None:
     if can(user, action, obj):
         return
     from strategy_app.extensions import db
-    from strategy_app.services.plumbing.audit import record
 
     db.session.rollback()  # nothing the refused request may have staged is kept
-    record(
-        db.session,
-        "refused",
-        type(obj).__name__ if obj is not None else "-",
-        getattr(obj, "id", None),
-        changes={"action": action},
-        user_id=getattr(user, "id", None),
-    )
+    record_refusal(getattr(user, "id", None), action, obj)
     db.session.commit()
     abort(403, description="You are not allowed to do this.")
+
+
+def record_refusal(user_id: int | None, action: str, obj: Any = None, **extra: Any) -> None:
+    """Audit a refused request, once per (user, request, target) in a window (caller commits).
+
+    The request (method and path) is part of what is recorded, so that each refused route
+    has its row while repeating one request within the window adds nothing.
+    """
+    from flask import has_request_context, request
+
+    from strategy_app.extensions import db
+    from strategy_app.services.plumbing.audit import record_refused
+
+    if has_request_context():
+        extra = {**extra, "request": f"{request.method} {request.path}"[:300]}
+
+    record_refused(
+        db.session,
+        user_id,
+        type(obj).__name__ if obj is not None else "-",
+        getattr(obj, "id", None),
+        {"action": action, **extra},
+    )

@@ -55,6 +55,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--db") == "postgres":
+        skip_sqlite = pytest.mark.skip(reason="needs --db=sqlite")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip_sqlite)
         return
     skip = pytest.mark.skip(reason="needs --db=postgres")
     for item in items:

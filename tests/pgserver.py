@@ -40,9 +40,33 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return cmd
 
 
+class Server:
+    """A throwaway server that a test can stop and start again (same port, same data)."""
+
+    def __init__(self, bindir: Path, data: Path, log: Path, opts: str, url: str):
+        self.bindir, self.data, self.log, self.opts, self.url = bindir, data, log, opts, url
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            _as_server_user([str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        self._pg_ctl("-o", self.opts, "-l", str(self.log), "-w", "-t", "60", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (fast: open connections are cut, committed work is kept)."""
+        self._pg_ctl("-m", mode, "-w", "stop")
+
+
 @contextlib.contextmanager
-def running_server(dbname: str = "strategy_test") -> Iterator[str]:
-    """Yield the SQLAlchemy URL of a fresh database on a new local server; stop it after."""
+def controlled_server(dbname: str = "strategy_test") -> Iterator[Server]:
+    """A fresh database on a new local server, which the caller may stop and start; removed
+    after."""
     bindir = _bindir()
     base = Path(tempfile.mkdtemp(prefix="strategy-pg-"))
     data, sock = base / "data", base / "sock"
@@ -73,24 +97,9 @@ def running_server(dbname: str = "strategy_test") -> Iterator[str]:
             f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        subprocess.run(
-            _as_server_user(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    opts,
-                    "-l",
-                    str(base / "server.log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            ),
-            **run,
-        )
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{dbname}"
+        server = Server(bindir, data, base / "server.log", opts, url)
+        server.start()
         subprocess.run(
             _as_server_user(
                 [
@@ -106,7 +115,7 @@ def running_server(dbname: str = "strategy_test") -> Iterator[str]:
             ),
             **run,
         )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{dbname}"
+        yield server
     except subprocess.CalledProcessError as exc:
         log = base / "server.log"
         detail = log.read_text() if log.exists() else ""
@@ -123,6 +132,13 @@ def running_server(dbname: str = "strategy_test") -> Iterator[str]:
             )
             time.sleep(0.1)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_server(dbname: str = "strategy_test") -> Iterator[str]:
+    """Yield the SQLAlchemy URL of a fresh database on a new local server; stop it after."""
+    with controlled_server(dbname) as server:
+        yield server.url
 
 
 if __name__ == "__main__":  # manual use: python tests/pgserver.py  (Ctrl-C stops it)

@@ -8,16 +8,20 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.services.plumbing import data_version
+from strategy_app.services.plumbing import data_version, ratelimit
 
 
 @contextlib.contextmanager
 def counting_queries() -> Iterator[list[str]]:
-    """The SQL statements sent to the database inside the block (needs an app context)."""
+    """The SQL statements sent to the database inside the block (needs an app context).
+
+    The rate-limit counters' short transaction (the same few statements on every request,
+    on a connection of its own) is left out: it is bookkeeping, not what the page reads."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if not conn.get_execution_options().get(ratelimit.BOOKKEEPING):
+            statements.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:

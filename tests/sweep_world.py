@@ -18,6 +18,7 @@ so after one the world is used as it is; its own snapshot comparison is what pro
                   sales2_ind, log_ind (on the plans of the same names), old_ind (sales_plan,
                   archived); all increase 0 → 100 over 2026
     reviews       review, review_old (archived)
+    assessments   assessment (systems weak: 25 out of 100)
     dependencies  dep_sales: sales_plan blocked by sales_plan2; dep_log: log_plan blocked by
                   sales_plan2
     tokens        token_<actor> for every actor (write scope, the viewer's and
@@ -35,7 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.models import PlanDependency, Review
+from strategy_app.models import Assessment, AssessmentAnswer, PlanDependency, Review
 from strategy_app.models.base import utcnow
 from strategy_app.services.writes.tokens import create_token
 from tests import factories
@@ -101,7 +102,14 @@ def _build() -> World:
     }
     review = Review(date=date(2026, 6, 1), attendees="Everyone", notes="Went well")
     review_old = Review(date=date(2026, 3, 1), notes="Recorded twice", archived_at=utcnow())
-    db.session.add_all([*deps.values(), review, review_old])
+    assessment = Assessment(
+        date=date(2026, 6, 1),
+        answers=[
+            AssessmentAnswer(statement_key="systems.1", score=1),
+            AssessmentAnswer(statement_key="strategy.1", score=4),
+        ],
+    )
+    db.session.add_all([*deps.values(), review, review_old, assessment])
     db.session.flush()
     objects: dict[str, Any] = {
         **people,
@@ -112,6 +120,7 @@ def _build() -> World:
         **dict(o1=o1, o_lead=o_lead, o_member=o_member, o_old=o_old),
         **dict(sales_plan=sales_plan, sales_plan2=sales_plan2, log_plan=log_plan),
         **dict(old_plan=old_plan, review=review, review_old=review_old),
+        **dict(assessment=assessment),
     }
     w.ids = {name: obj.id for name, obj in objects.items()}
     w.ids.update({f"{name}_plan": dep.plan_id for name, dep in deps.items()})

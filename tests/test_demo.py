@@ -257,19 +257,40 @@ def test_each_plan_stands_as_its_latest_check_in_says(seeded):
     assert len({c.confidence for c in check_ins}) >= 3
 
 
-def test_the_assessment_answers_every_checklist_statement(seeded):
-    (assessment,) = all_of(Assessment)
-    assert assessment.assessor.role == "executive"
-    keys = [a.statement_key for a in assessment.answers]
-    assert sorted(keys) == sorted(checklist.statement_keys())
-    assert all(0 <= a.score <= 4 for a in assessment.answers)
-    assert any(a.comment for a in assessment.answers)
-    by_element: dict[str, list[int]] = {}
-    for a in assessment.answers:
-        by_element.setdefault(checklist.element_of(a.statement_key).key, []).append(a.score)
-    scores = {k: rules.assessment_score(v) for k, v in by_element.items()}
-    assert len(scores) == len(checklist.ELEMENTS)
-    assert len(set(scores.values())) > 1  # some elements are weaker than others
+def test_each_assessment_answers_every_checklist_statement(seeded):
+    assessments = all_of(Assessment)
+    assert len(assessments) == 2
+    for assessment in assessments:
+        assert assessment.assessor.role == "executive"
+        keys = [a.statement_key for a in assessment.answers]
+        assert sorted(keys) == sorted(checklist.statement_keys())
+        assert all(0 <= a.score <= 4 for a in assessment.answers)
+        assert any(a.comment for a in assessment.answers)
+        by_element: dict[str, list[int]] = {}
+        for a in assessment.answers:
+            by_element.setdefault(checklist.element_of(a.statement_key).key, []).append(a.score)
+        scores = {k: rules.assessment_score(v) for k, v in by_element.items()}
+        assert len(scores) == len(checklist.ELEMENTS)
+        assert len(set(scores.values())) > 1  # some elements are weaker than others
+
+
+def test_the_two_assessments_months_apart_tell_of_progress(seeded):
+    first, latest = sorted(all_of(Assessment), key=lambda a: a.date)
+    assert (latest.date - first.date).days >= 120
+    assert latest.date < clock.today()
+    assert first.created_at.date() == first.date  # recorded on its day: ?as_of= shows it then
+    checklist_map = checklist.statements_by_element()
+    before, after = (
+        rules.assessment_scores(((a.statement_key, a.score) for a in x.answers), checklist_map)
+        for x in (first, latest)
+    )
+    assert after.overall > before.overall
+    assert after.elements["systems"] > before.elements["systems"]
+    assert rules.is_weak(before.elements["systems"])
+    assert rules.is_weak(after.elements["performance"])
+    linked = {p.health_element: p for p in all_of(ActionPlan) if p.health_element}
+    assert set(linked) == {"systems", "channels"}
+    assert all(p.version == 1 for p in linked.values())  # made that way, not edited later
 
 
 def test_nps_is_computable_and_every_detractor_is_followed_up(seeded):

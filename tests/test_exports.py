@@ -367,7 +367,7 @@ def test_numbers_stay_numbers_and_odd_text_is_made_safe():
     assert when == datetime(2026, 1, 2, 3, 4, 5)
     table.rows = iter([(-1.5, "=x", None)])
     body = "".join(writers.csv_chunks(table))
-    assert body.splitlines()[1] == "-1.5,'=x,"
+    assert body.splitlines()[1] == '-1.5,"\'=x",""'
 
 
 def test_a_sheet_past_the_row_limit_goes_on_in_another(monkeypatch):

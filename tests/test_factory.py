@@ -1,5 +1,7 @@
 """The application factory, configuration and health check."""
 
+import secrets
+
 import pytest
 
 import config
@@ -35,7 +37,7 @@ def test_production_with_secret_key_has_secure_cookies(database_url):
     cls = type(
         "Prod",
         (config.ProductionConfig,),
-        {"SECRET_KEY": "x" * 64, "SQLALCHEMY_DATABASE_URI": database_url},
+        {"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": database_url},
     )
     app = create_app(cls)
     assert app.config["SESSION_COOKIE_SECURE"] is True

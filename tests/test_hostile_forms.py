@@ -139,6 +139,7 @@ def _overrides(endpoint: str, w) -> dict[str, str]:
         "auth.login": {"email": w.executive_email},
         "plans.new": {"owner_id": ""},  # the first user is not of the first department
         "plans.dependency_add": {"blocked_by_id": str(w.third_plan)},  # not yet a blocker
+        "health.assessment_new": {"score_systems_1": "2"},  # every statement starts unanswered
     }.get(endpoint, {})
 
 
@@ -637,7 +638,8 @@ def build_world() -> SimpleNamespace:
     w.review.decisions = [ReviewDecision(text="Call the late orders", action_plan=w.plan)]
     w.old_review = Review(date=date(2026, 3, 1), notes="Old", archived_at=now)
     w.assessment = Assessment(date=date(2026, 5, 1), assessor=w.executive, notes="First.")
-    w.assessment.answers = [AssessmentAnswer(statement_key=statement_keys()[0], score=2)]
+    # 1 of 4: its element is weak (25 of 100), so its page offers to make a plan of it
+    w.assessment.answers = [AssessmentAnswer(statement_key=statement_keys()[0], score=1)]
     w.response = NpsResponse(date=date(2026, 5, 2), score=3, segment="retail", comment="Late.")
     w.follow_up = FollowUp(response=w.response, owner=w.lead, note="Call them.")
     w.promoter = NpsResponse(date=date(2026, 5, 3), score=10, segment="retail")

@@ -487,7 +487,7 @@ def test_a_lead_cannot_make_a_plan_for_another_department(world, sign_in, db_ses
         sa.select(AuditEvent).where(AuditEvent.action == "refused").order_by(AuditEvent.id.desc())
     )
     assert refused.user_id == world.sales_lead.id
-    assert refused.changes == {"action": policy.PLAN}
+    assert refused.changes["action"] == policy.PLAN
 
 
 @pytest.mark.parametrize("role", ["member", "viewer"])

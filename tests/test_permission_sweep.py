@@ -149,6 +149,11 @@ def _review(c: Ctx) -> dict:
     return data
 
 
+def _element_plan(c: Ctx) -> dict:
+    """A plan for the weak systems element of the assessment, in the department tried."""
+    return {"title": "Fix systems", "department_id": c.obj, "objective_id": c.ids["o1"]}
+
+
 def _service(c: Ctx) -> dict:
     link = {"links-0-company_strategy_id": c.ids["cs"], "links-0-fit": "neutral"}
     return {**SERVICE, **link}
@@ -163,6 +168,8 @@ def _indicator(c: Ctx) -> dict:
     return {parent: c.obj, **INDICATOR_JSON}
 
 
+ASSESSMENT_FORM = {"date": "2026-06-15", "score_systems_1": "2", "comment_systems_1": "So-so"}
+ASSESSMENT_JSON = {"date": "2026-06-15", "answers": [{"statement_key": "systems.1", "score": 2}]}
 ORGANIZATION = {"name": "Acme", "vision": "Be first", "mission": "Serve"}
 COMPANY = {"title": "Renamed strategy", "description": "", "owner_id": "", "status": "active"}
 SERVICE = {"title": "Renamed service", "statement": "", "owner_id": "", "status": "active"}
@@ -247,6 +254,12 @@ ROUTES: list[Route] = [
          "reviews", to="/meeting/reviews"),
     form("meetings.review_restore", "/meeting/reviews/{obj}/restore", {"review_old": EXEC},
          "reviews", to="/meeting/reviews/{obj}"),
+    # --- service health: executives and leads assess; a weak element made a plan needs the
+    # plans row on the department chosen ---------------------------------------------------
+    form("health.assessment_new", "/service-health/new", {"assessment": LEAD}, "assessments",
+         ASSESSMENT_FORM, to=r"/service-health/assessments/\d+"),
+    form("health.element_plan", "/service-health/assessments/{assessment}/elements/systems/plan",
+         {"sales": LEAD, "logistics": EXEC}, "action_plans", _element_plan, to=r"/plans/\d+"),
     # --- administration: executives only ---------------------------------------------------
     form("admin.new_user", "/admin/users/new", {"sales": EXEC}, "users",
          lambda c: {"email": "new@example.test", "name": "New", "role": "member",
@@ -309,6 +322,8 @@ ROUTES: list[Route] = [
         "measurements", ACTUAL),
     api("api.batch_measurements", "POST", "/measurements/batch", MEASURE, "measurements",
         lambda c: {"items": [{"indicator_id": c.obj, **ACTUAL}]}),
+    api("api.create_assessment", "POST", "/assessments", {"assessment": LEAD}, "assessments",
+        ASSESSMENT_JSON),
 ]
 # fmt: on
 

@@ -52,11 +52,20 @@ def password():
         if not users.check_password(current_user, form.current_password.data):
             form.current_password.errors.append("This is not your current password.")
         else:
-            users.change_password(current_user, form.new_password.data)
+            revoked = users.change_password(current_user, form.new_password.data)
             db.session.commit()
             start_session()
             login_user(current_user)  # this session continues under the new token
-            flash("Your password is changed. Other sessions were signed out.", "success")
+            tokens_note = (
+                f" Your {revoked} API token{'s were' if revoked > 1 else ' was'} revoked:"
+                " make new ones for the systems that need them."
+                if revoked
+                else ""
+            )
+            flash(
+                f"Your password is changed. Other sessions were signed out.{tokens_note}",
+                "success",
+            )
             return redirect(safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
     return render_template("account/password.html", form=form), status

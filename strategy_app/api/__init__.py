@@ -6,7 +6,6 @@ from flask import Blueprint, Flask, g, request
 from werkzeug.exceptions import HTTPException
 
 from strategy_app.extensions import csrf, db
-from strategy_app.services.plumbing.audit import record
 from strategy_app.services.plumbing.errors import PermissionDenied, ServiceError, StaleVersion
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -50,14 +49,9 @@ def _service_error(exc: ServiceError):
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, PermissionDenied) and getattr(g, "api_user", None) is not None:
-        record(
-            db.session,
-            "refused",
-            type(exc.obj).__name__ if exc.obj is not None else "-",
-            getattr(exc.obj, "id", None),
-            {"action": exc.action, "via": "api"},
-            user_id=g.api_user.id,
-        )
+        from strategy_app import policy
+
+        policy.record_refusal(g.api_user.id, exc.action, exc.obj, via="api")
         db.session.commit()
     return body, exc.status, headers
 
@@ -72,6 +66,7 @@ def _http_error(exc: HTTPException):
 
 def register(app: Flask) -> None:
     """Attach the API blueprint (routes imported here so they register on bp)."""
+    import strategy_app.api.health  # noqa: F401
     from strategy_app.api import routes  # noqa: F401
 
     app.register_blueprint(bp)

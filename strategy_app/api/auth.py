@@ -49,7 +49,7 @@ def _aware(value: datetime | None, dialect) -> datetime | None:
     return _TZ.process_result_value(value, dialect)
 
 
-def _check_token(conn: sa.Connection, token: str) -> tuple[TokenInfo | None, str]:
+def _check_token(conn: sa.Connection, token: str, touch: bool) -> tuple[TokenInfo | None, str]:
     t = ApiToken.__table__
     row = conn.execute(
         sa.select(
@@ -63,7 +63,7 @@ def _check_token(conn: sa.Connection, token: str) -> tuple[TokenInfo | None, str
     if expires is not None and expires <= now:
         return None, "This token has expired."
     last = _aware(row.last_used_at, conn.dialect)
-    if last is None or now - last > LAST_USED_RESOLUTION:
+    if touch and (last is None or now - last > LAST_USED_RESOLUTION):
         conn.execute(sa.update(t).where(t.c.id == row.id).values(last_used_at=now))
     return TokenInfo(row.id, row.user_id, row.scope), ""
 
@@ -74,21 +74,39 @@ def authenticate() -> None:
     Counters, the token lookup and last_used_at share one short transaction on a separate
     connection whose first statement writes: on SQLite a transaction that reads and then
     writes fails at once if another worker wrote in between, and the request's own session
-    only reads here.
+    only reads here. That transaction waits only briefly for the lock: while another process
+    holds it, the request is counted in this worker and the token only read, so reads go on.
     """
     cfg = current_app.config
     address = request.remote_addr or "unknown"
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
-    with db.engine.begin() as conn:
-        verdict = ratelimit.hit(conn, f"addr:{address}", cfg["API_RATE_LIMIT_PER_ADDRESS"], 60)
-        info, problem = (None, "Send an API token: Authorization: Bearer <token>.")
-        if verdict.allowed and scheme.lower() == "bearer" and token:
-            info, problem = _check_token(conn, token)
+    bearer = scheme.lower() == "bearer" and bool(token)
+    no_token = (None, "Send an API token: Authorization: Bearer <token>.")
+
+    def counted(conn: sa.Connection, hit, touch: bool):
+        verdict = hit(conn, f"addr:{address}", cfg["API_RATE_LIMIT_PER_ADDRESS"])
+        info, problem = no_token
+        if verdict.allowed and bearer:
+            info, problem = _check_token(conn, token, touch)
             if info is not None:
-                verdict = ratelimit.hit(
-                    conn, f"token:{info.id}", cfg["API_RATE_LIMIT_PER_TOKEN"], 60
-                )
+                verdict = hit(conn, f"token:{info.id}", cfg["API_RATE_LIMIT_PER_TOKEN"])
+        return verdict, info, problem
+
+    def in_database(conn, key, limit):
+        return ratelimit.hit(conn, key, limit, 60)
+
+    def in_worker(conn, key, limit):
+        return ratelimit.hit_local(key, limit, 60)
+
+    def read_only():
+        with db.engine.connect() as conn:
+            conn.execution_options(**{ratelimit.BOOKKEEPING: True})
+            return counted(conn, in_worker, touch=False)
+
+    verdict, info, problem = ratelimit.run_briefly(
+        db.engine, lambda conn: counted(conn, in_database, touch=True), read_only
+    )
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after)
     user = db.session.get(User, info.user_id) if info else None

@@ -68,7 +68,10 @@ def login():
         seconds = lock.seconds_left()
         return _refuse(form, f"Too many failed sign-ins. Try again in {seconds} seconds.", 429)
     user = users.find_by_email(email)
-    if user is not None and user.active and users.check_password(user, form.password.data):
+    # Always one full password check (against a dummy hash when there is no such account),
+    # so that the time taken does not tell whether an account exists or is active.
+    correct = users.check_password(user, form.password.data)
+    if user is not None and user.active and correct:
         throttle.record_success(email, address)
         user.last_login_at = utcnow()
         user.failed_logins = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -38,8 +39,16 @@ def _utc_naive(value: datetime) -> datetime:
     return value.replace(microsecond=0)
 
 
+# A formula start right after a separator of any locale (or a line break), through spaces and
+# double quotes: a spreadsheet that splits the line at that separator would start a cell with it.
+_SEPARATED_FORMULA = re.compile(r'([,;\t|\r\n][\s"]*)([=+\-@])')
+
+
 def _csv_text(value: Any) -> str:
-    return "" if value is None else neutralise(str(value).replace("\x00", ""))
+    if value is None:
+        return ""
+    text = neutralise(str(value).replace("\x00", ""))
+    return _SEPARATED_FORMULA.sub(r"\1'\2", text)
 
 
 def _csv_date(value: date | None) -> str:
@@ -89,7 +98,11 @@ def _converter(table: Table, by_kind: dict[str, Callable[[Any], Any]]):
 def csv_chunks(table: Table) -> Iterator[str]:
     """The table as CSV text in chunks: a BOM (Excel reads UTF-8 then), a header, the rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)  # RFC 4180: quotes as needed, CRLF line ends
+    # RFC 4180 with CRLF line ends, and every text cell in quotes, so that a separator inside
+    # text stays inside the cell. A spreadsheet in a locale whose separator is ";" splits the
+    # whole line at each ";" all the same, so text cells also get an apostrophe before a
+    # formula start that follows any separator ("x;=1+1" is written "x;'=1+1").
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     buffer.write("\ufeff")
     writer.writerow([neutralise(c.header) for c in table.columns])
     convert = _converter(table, _CSV)

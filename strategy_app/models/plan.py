@@ -44,6 +44,9 @@ class ActionPlan(IdMixin, ArchiveMixin, db.Model):
     budget: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
     # Optimistic lock (DESIGN §6): SQLAlchemy refuses an UPDATE whose version is stale.
     version: Mapped[int] = mapped_column(default=1)
+    # The service-health element (a key of services.evaluation.checklist) the plan was made
+    # to strengthen, when it was made from a weak element of an assessment.
+    health_element: Mapped[str | None] = mapped_column(sa.String(40))
 
     objective: Mapped[Objective] = relationship(back_populates="plans")
     department: Mapped[Department] = relationship()

@@ -527,6 +527,10 @@ def test_openapi_document_lists_every_operation(app, api, world):
         ("GET", "/indicators/{id}/measurements"),
         ("POST", "/indicators/{id}/measurements"),
         ("POST", "/measurements/batch"),
+        ("GET", "/assessments"),
+        ("POST", "/assessments"),
+        ("GET", "/assessments/{id}"),
+        ("GET", "/checklist"),
     }
     for kind in SINGLES:
         design |= {("GET", f"/{kind}"), ("POST", f"/{kind}")}
@@ -740,6 +744,9 @@ def test_a_viewer_reads_everything_and_holds_read_tokens_only(api, world):
         create_token(viewer, "sneaky", "write")
 
 
+ASSESSED = {"statement_key": "systems.1", "score": 2}
+
+
 def _writes(w) -> list[tuple[str, str, dict | None]]:
     """One request per write operation of the API."""
     create = valid_bodies(w)
@@ -754,6 +761,7 @@ def _writes(w) -> list[tuple[str, str, dict | None]]:
     writes += [
         ("POST", f"/indicators/{w.obj_ind}/measurements", ACTUAL),
         ("POST", "/measurements/batch", {"items": [{"indicator_id": w.obj_ind, **ACTUAL}]}),
+        ("POST", "/assessments", {"date": "2026-06-01", "answers": [ASSESSED]}),
     ]
     return writes
 

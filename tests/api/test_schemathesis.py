@@ -1,7 +1,7 @@
 """Schemathesis fuzzes every operation of the app's own /api/v1/openapi.json, in process.
 
 The document is fetched from the WSGI app and the requests go to the WSGI app (no
-network). Each of the document's 33 operations is a test of its own, on a fresh copy of
+network). Each of the document's operations is a test of its own, on a fresh copy of
 the cascade of tests/api/conftest.py, and sends, derandomized with the fixed seed SEED:
 
 1. the document's example request (for a GET or DELETE: the request without a body) on a
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import collections
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -46,10 +47,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from strategy_app import create_app
+from strategy_app.api import health as _health  # noqa: F401  (and the service-health ones)
 from strategy_app.api import registry
 from strategy_app.api import routes as _routes  # noqa: F401  (registers the operations)
 from strategy_app.extensions import db
-from strategy_app.models import ActionPlan
+from strategy_app.models import ActionPlan, Assessment, AssessmentAnswer
 from tests import factories
 from tests.api.conftest import PREFIX, build_world
 from tests.conftest import RequestClient, make_config, wipe
@@ -87,6 +89,7 @@ PATH_KINDS = {
     "objectives": "objective",
     "action-plans": "plan",
     "indicators": "indicator",
+    "assessments": "assessment",
 }
 FIELD_KINDS = {
     "company_strategy_id": "cs",
@@ -97,6 +100,7 @@ FIELD_KINDS = {
     "department_id": "department",
     "owner_id": "user",
 }
+world_date = date(2026, 6, 1)  # an assessment of the cascade, for GET /assessments/{id}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RAN: collections.Counter[tuple[str, str, str]] = collections.Counter()
 STATUSES: dict[tuple[str, str, str], collections.Counter[int]] = {}
@@ -123,6 +127,12 @@ def fuzz(fuzz_app):
     wipe(app)
     with app.app_context():
         world = build_world(factories)
+        assessment = Assessment(
+            date=world_date, answers=[AssessmentAnswer(statement_key="systems.1", score=2)]
+        )
+        db.session.add(assessment)
+        db.session.commit()
+        assessment_id = assessment.id
         db.session.remove()
     ids = {
         "cs": [world.cs],
@@ -132,6 +142,7 @@ def fuzz(fuzz_app):
         "indicator": [world.obj_ind, world.plan_ind, world.log_ind, world.o2_ind],
         "department": [world.sales, world.logistics],
         "user": sorted(world.users.values()),
+        "assessment": [assessment_id],
     }
     schema = schemathesis.openapi.from_dict(document)
     schema.app = app

@@ -51,6 +51,11 @@ PAGES = [
     ("ceo@demo.test", "/admin/departments"),
     ("ceo@demo.test", "/admin/audit"),
     ("ceo@demo.test", "/api/v1/docs"),
+    ("ceo@demo.test", "/service-health"),
+    ("ceo@demo.test", "/service-health/assessments"),
+    ("ceo@demo.test", "/service-health/assessments/{assessment}"),
+    ("ceo@demo.test", "/service-health/new"),
+    ("sales.lead@demo.test", "/service-health/assessments/{assessment}/elements/performance/plan"),
     ("sales.lead@demo.test", "/reports/my-updates"),
     ("sales.lead@demo.test", "/plans/{plan}/edit"),
     ("sales.lead@demo.test", "/plans/{plan}/check-in"),
@@ -83,6 +88,9 @@ def _resolve(page, path: str) -> str:
     if ("{objective}" in path or "{indicator}" in path) and "indicator" not in known:
         known["objective"] = _ids(page, "/objectives/", r"^/objectives/(\d+)$")[0]
         known["indicator"] = _ids(page, f"/objectives/{known['objective']}", INDICATOR_LINK)[0]
+    if "{assessment}" in path and "assessment" not in known:  # the demo's first (oldest)
+        found = _ids(page, "/service-health/assessments", r"^/service-health/assessments/(\d+)$")
+        known["assessment"] = found[-1]
     if "{plan" in path and "plan" not in known:  # a sales plan with an indicator of its own
         for plan in _ids(page, "/plans/?department=sales", r"^/plans/(\d+)$"):
             indicators = _ids(page, f"/plans/{plan}", INDICATOR_LINK)

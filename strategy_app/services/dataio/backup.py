@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +27,19 @@ from strategy_app.extensions import db
 
 FORMAT = "strategy-tracker-export"
 VERSION = 1
+# How deep lists and objects may nest inside a JSON column (an audit event's changes, a
+# milestone list): an export never comes near it, and deeper values could not be exported
+# again (the JSON encoder recurses).
+MAX_JSON_DEPTH = 32
+TOO_DEEP = (
+    "the file nests lists or objects too deeply (more than {} levels in a value): "
+    "it is not an export of this app"
+)
+# What the export holds that must not leak: said when it is written.
+SECRETS_NOTE = (
+    "The file holds password hashes, API token hashes, session tokens and the emails of "
+    "failed sign-ins: it is readable by its owner only; keep it as safe as the database."
+)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -52,6 +67,22 @@ def export_document() -> dict:
 def dumps(doc: dict) -> str:
     """The document as deterministic JSON text (sorted keys, UTF-8, trailing newline)."""
     return json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_file(path: Path, doc: dict) -> None:
+    """Write the document to path readable and writable by its owner only (mode 0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that already existed keeps its old mode otherwise
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(dumps(doc))
+
+
+def loads(text: str) -> Any:
+    """Parse an export's text; nesting too deep for the parser is a ValueError, not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(TOO_DEEP.format(MAX_JSON_DEPTH)) from None
 
 
 def import_document(doc: Any) -> dict[str, int]:
@@ -145,6 +176,8 @@ def _from_json(column: sa.Column, value: Any) -> Any:
             raise ValueError("must not be null")
         return None
     if isinstance(type_, sa.JSON):
+        if _depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(TOO_DEEP.format(MAX_JSON_DEPTH))
         return value
     if isinstance(type_, sa.DateTime):
         if not isinstance(value, str):
@@ -190,6 +223,19 @@ def _from_json(column: sa.Column, value: Any) -> Any:
             raise ValueError(f"longer than {type_.length} characters")
         return value
     raise TypeError(f"cannot restore a column of type {type_!r}")
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in value (0 for a plain value), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _base_type(column: sa.Column) -> sa.types.TypeEngine:

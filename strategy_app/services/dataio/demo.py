@@ -39,7 +39,7 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.models.base import utcnow
-from strategy_app.services.dataio import checklist
+from strategy_app.services.dataio import checklist, demo_health
 from strategy_app.services.dataio import demo_data as data
 from strategy_app.services.evaluation import clock, rules
 from strategy_app.services.plumbing import audit
@@ -200,6 +200,7 @@ class _Builder:
         self.nps()
         with self.on(self.when("d-21")):
             self.assessment()
+        demo_health.add(self)
         with self.on(self.when(f"d-{data.REVIEW['days_ago']}")):
             self.review()
 
@@ -425,7 +426,10 @@ class _Builder:
 
     def assessment(self) -> None:
         assessment = Assessment(
-            date=self.when("d-21"), assessor=self.users[data.CEO], notes=data.ASSESSMENT_NOTES
+            date=self.when("d-21"),
+            assessor=self.users[data.CEO],
+            notes=data.ASSESSMENT_NOTES,
+            created_at=self.at(21),
         )
         for element in checklist.ELEMENTS:
             scores = data.ASSESSMENT_SCORES[element.key].split()

@@ -465,8 +465,8 @@ ASSESSMENT_COMMENTS = {
     "performance.10": "Logistics is measured on cost per drop only, which works against slots.",
 }
 ASSESSMENT_NOTES = (
-    "First self-assessment by the multifunctional team. Weakest: systems and performance"
-    " management; both have action plans under 'Take every order right the first time'."
+    "Second self-assessment, five months after the first. Channels and systems are better"
+    " with the CRM link and self-service under way; performance management is still weak."
 )
 
 REVIEW = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -373,6 +373,64 @@ def assessment_score(answers: Iterable[int]) -> float | None:
     """Mean answer (0–4) × 25, a 0–100 score; None when nothing was answered."""
     m = mean(answers)
     return None if m is None else m * 25
+
+
+# An element scoring below this is weak: the page offers to turn it into an action plan.
+WEAK_BELOW = 50.0
+# A statement is "ticked" when it is largely (3) or fully (4) true of us...
+TICKED_FROM = 3
+# ... and the seed's reading guide: tick "the vast majority" of the statements (here four in
+# five of the whole checklist, unanswered ones counting as not ticked) and you are on track.
+VAST_MAJORITY = 0.8
+
+
+@dataclass(frozen=True)
+class AssessmentScores:
+    """An assessment's element scores (0–100, None when unanswered) and overall score."""
+
+    elements: dict[str, float | None]
+    overall: float | None
+    answered: int
+    ticked: int
+    statements: int
+
+    @property
+    def on_track(self) -> bool:
+        """The reading guide: the vast majority of the checklist's statements are ticked."""
+        return self.statements > 0 and self.ticked >= VAST_MAJORITY * self.statements
+
+    def weak(self) -> list[str]:
+        """The keys of the elements scoring below WEAK_BELOW, in checklist order."""
+        return [key for key, score in self.elements.items() if is_weak(score)]
+
+
+def is_weak(score: float | None) -> bool:
+    """Whether an element score is weak (below 50); an unanswered element is not judged."""
+    return score is not None and score < WEAK_BELOW
+
+
+def assessment_scores(
+    answers: Iterable[tuple[str, int]], elements: Mapping[str, Sequence[str]]
+) -> AssessmentScores:
+    """Score answers (statement key, 0–4) against a checklist {element key: statement keys}.
+
+    Element score = mean of its answers × 25; overall = mean of all answers × 25 (so an
+    element with more statements weighs more), both by assessment_score. Answers to keys the
+    checklist does not hold are left out.
+    """
+    element_of = {s: e for e, keys in elements.items() for s in keys}
+    by_element: dict[str, list[int]] = {e: [] for e in elements}
+    for key, score in answers:
+        if key in element_of:
+            by_element[element_of[key]].append(score)
+    every = [score for scores in by_element.values() for score in scores]
+    return AssessmentScores(
+        elements={e: assessment_score(scores) for e, scores in by_element.items()},
+        overall=assessment_score(every),
+        answered=len(every),
+        ticked=sum(1 for score in every if score >= TICKED_FROM),
+        statements=len(element_of),
+    )
 
 
 def forecast_date(measurements: Sequence[tuple[date, float]], spec: IndicatorSpec) -> date | None:

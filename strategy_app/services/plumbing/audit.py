@@ -7,7 +7,7 @@ the acting user taken from the session (set by the web layer or the API for each
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,9 @@ from strategy_app.services.plumbing import data_version
 ACTOR_KEY = "audit_actor_id"
 # The actions that record a row change (the others record sign-ins, refusals, exports).
 ROW_ACTIONS = ("create", "update", "archive", "restore", "delete")
+# A refused request is recorded once per (user, request, target) in this many seconds, so
+# that repeating a refused request (a GET is enough) cannot grow the log without bound.
+REFUSED_WINDOW_SECONDS = 600
 SECRET_FIELDS = {"password_hash", "token_hash", "session_token"}
 # Sign-in bookkeeping is recorded as explicit login events, not as row updates.
 SKIPPED_FIELDS = {"created_at", "updated_at", "last_login_at", "failed_logins", "locked_until"}
@@ -55,6 +58,33 @@ def record(
             changes=changes or {},
         )
     )
+
+
+def record_refused(
+    session: Session,
+    user_id: int | None,
+    entity_type: str,
+    entity_id: int | None,
+    changes: dict,
+) -> bool:
+    """Record a refused request unless the same one (user, target, the same changes: action,
+    request) was recorded in the last REFUSED_WINDOW_SECONDS; True if recorded. Repeating a
+    refusal cannot grow the log."""
+    since = utcnow() - timedelta(seconds=REFUSED_WINDOW_SECONDS)
+    same = [
+        AuditEvent.action == "refused",
+        AuditEvent.created_at >= since,
+        AuditEvent.entity_type == entity_type,
+        AuditEvent.user_id == user_id if user_id is not None else AuditEvent.user_id.is_(None),
+        AuditEvent.entity_id == entity_id
+        if entity_id is not None
+        else AuditEvent.entity_id.is_(None),
+    ]
+    recent = session.scalars(sa.select(AuditEvent.changes).where(*same).limit(100))
+    if any(seen == changes for seen in recent):
+        return False
+    record(session, "refused", entity_type, entity_id, changes, user_id=user_id)
+    return True
 
 
 def jsonable(value: Any) -> Any:

@@ -119,18 +119,24 @@ def clear_lockout(user: User) -> int:
 
 
 def reset_password(actor: User, user: User) -> str:
-    """Give user a new temporary password (returned once); sessions end, lock-out cleared."""
+    """Give user a new temporary password (returned once); sessions end, API tokens are
+    revoked, the lock-out is cleared."""
     if user.id == actor.id:
         raise AdminError({"password": ["Change your own password on your account page instead."]})
     password = temporary_password()
-    users.change_password(user, password, must_change=True)  # also ends every session
+    # Also ends every session and revokes the user's API tokens.
+    revoked = users.change_password(user, password, must_change=True)
     throttles = clear_lockout(user)
     record(
         db.session,
         "admin_action",
         "User",
         user.id,
-        {"operation": "reset_password", "throttle_rows_cleared": throttles},
+        {
+            "operation": "reset_password",
+            "throttle_rows_cleared": throttles,
+            "tokens_revoked": revoked,
+        },
         user_id=actor.id,
     )
     return password

@@ -221,15 +221,18 @@ def _plan_owner(owner_id: int | None, department: Department) -> User | None:
     return owner
 
 
-def create_plan(actor: User, data: inputs.PlanIn) -> ActionPlan:
-    """Add an action plan to an objective for a department."""
+def create_plan(
+    actor: User, data: inputs.PlanIn, *, health_element: str | None = None
+) -> ActionPlan:
+    """Add an action plan to an objective for a department (made from a weak service-health
+    element: that element's key)."""
     department = get_live(Department, data.department_id, "department_id")
     check(actor, policy.PLAN, department)
     get_live(Objective, data.objective_id, "objective_id")
     _plan_owner(data.owner_id, department)
     values = data.model_dump()
     values["budget"] = _budget(data.budget)
-    obj = ActionPlan(**values)
+    obj = ActionPlan(**values, health_element=health_element)
     db.session.add(obj)
     db.session.flush()
     return obj

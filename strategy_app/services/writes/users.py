@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import secrets
 from importlib import resources
 
 import sqlalchemy as sa
@@ -12,12 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
 from strategy_app.extensions import db
-from strategy_app.models import ROLES, Department, User
+from strategy_app.models import ROLES, ApiToken, Department, User
+from strategy_app.models.base import utcnow
 
 _DEFAULT_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3)
-# A well-formed hash of a random password: verifying against it when the email is unknown
-# takes as long as a real check, so response times do not reveal which emails exist.
-_DUMMY_HASH = _DEFAULT_HASHER.hash("not-a-real-password-0f3a9c")
 
 MIN_PASSWORD, MAX_PASSWORD = 12, 128
 
@@ -48,12 +47,25 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+@functools.cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    """A well-formed hash of a random password, made with the given parameters: verifying
+    against it when the email is unknown costs as much as a real check, so response times do
+    not reveal which emails exist. One per set of parameters, so that it costs what the real
+    hashes made with the current settings cost."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
 def check_password(user: User | None, password: str) -> bool:
     """True when the password matches; takes as long for an unknown user."""
+    if user is None:
+        hasher = _hasher()
+        stored = _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    else:
+        stored = user.password_hash
     try:
-        return _hasher().verify(user.password_hash if user else _DUMMY_HASH, password) and bool(
-            user
-        )
+        return _hasher().verify(stored, password) and user is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -83,8 +95,10 @@ def password_problems(password: str, email: str | None = None) -> list[str]:
     return problems
 
 
-def change_password(user: User, new_password: str, *, must_change: bool = False) -> None:
-    """Set a new password and end every existing session of the user (caller commits)."""
+def change_password(user: User, new_password: str, *, must_change: bool = False) -> int:
+    """Set a new password, end every existing session of the user and revoke their API
+    tokens (whoever learnt the old password may have made one); returns the tokens revoked.
+    The caller commits."""
     if problems := password_problems(new_password, user.email):
         raise UserError({"new_password": problems})
     user.password_hash = hash_password(new_password)
@@ -92,6 +106,18 @@ def change_password(user: User, new_password: str, *, must_change: bool = False)
     user.failed_logins = 0
     user.locked_until = None
     user.end_sessions()
+    return revoke_tokens(user)
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every live API token of user (each revocation audited); returns how many."""
+    now = utcnow()
+    live = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in live:
+        token.revoked_at = now
+    return len(live)
 
 
 def find_by_email(email: str) -> User | None:
