@@ -291,6 +291,8 @@ class _Builder:
                 owner=self.users[row.owner],
                 start_date=self.when(row.start),
                 due_date=self.when(row.due),
+                # made from a weak element of the service health (services.dataio.demo_health)
+                health_element=demo_health.PLANS_FROM_ELEMENTS.get(row.key),
                 state=row.state if started else "planned",
                 progress_pct=row.pct if started else 0,
                 budget=None if row.budget is None else Decimal(row.budget),
