@@ -26,6 +26,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the database hooks (SQLite pragmas, audit)."""
     from strategy_app import database, security
     from strategy_app.extensions import bootstrap, csrf, db, login_manager, migrate
+    from strategy_app.services.evaluation import history
     from strategy_app.services.plumbing import audit, data_version
     from strategy_app.services.plumbing import webhooks as webhook_queue
 
@@ -39,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     audit.install()
     data_version.install()
     webhook_queue.install()
+    history.install(app)  # sessions showing a past day (?as_of=) never write
     security.register(app)
     security.install_proxy_fix(app)
 
@@ -97,9 +99,12 @@ def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from strategy_app import policy
+    from strategy_app.services.evaluation import history
 
     @app.template_global("can")
     def can(action: str, obj=None) -> bool:
+        if history.in_past() is not None:
+            return False  # a page of the past offers no change (DESIGN §7 "As of a date")
         return policy.can(current_user, action, obj)
 
     @app.template_global("has_endpoint")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -15,10 +15,14 @@ from flask_migrate import upgrade
 from config import TestConfig
 from strategy_app import create_app
 from strategy_app.extensions import db
+from strategy_app.models.base import CLOCK_SHIFT
 from tests import factories
 from tests.pgserver import running_server
 
 FIXED_TODAY = date(2026, 6, 15)
+# What a test writes is stamped from this moment on: before every past day the tests look at
+# with ?as_of=, so that the worlds they build existed then (DESIGN §7 "As of a date").
+WRITTEN_FROM = datetime(2026, 1, 1, 9, tzinfo=UTC)
 
 
 def pytest_addoption(parser):
@@ -156,6 +160,14 @@ def app_factory(database_url):
             db.engine.dispose()
     if made:
         wipe_database(database_url)
+
+
+@pytest.fixture(autouse=True)
+def _written_long_ago():
+    """Every change a test makes is stamped from WRITTEN_FROM on (time still goes forward)."""
+    token = CLOCK_SHIFT.set(WRITTEN_FROM - datetime.now(UTC))
+    yield
+    CLOCK_SHIFT.reset(token)
 
 
 @pytest.fixture

@@ -155,8 +155,15 @@ def test_dashboard_lists_recent_actuals_and_check_ins(client, login, make, db_se
             )
         )
     db_session.add(
-        CheckIn(action_plan=p, author=lead, state="done", progress_pct=100, text="Later")
-    )  # posted now, after the fixed today
+        CheckIn(
+            action_plan=p,
+            author=lead,
+            state="done",
+            progress_pct=100,
+            text="Later",
+            created_at=datetime(2026, 6, 16, 8, tzinfo=UTC),
+        )
+    )  # posted after the fixed today
     db_session.commit()
     login(make.user("viewer"))
     html = client.get("/").get_data(as_text=True)

@@ -290,7 +290,16 @@ def test_the_two_assessments_months_apart_tell_of_progress(seeded):
     assert rules.is_weak(after.elements["performance"])
     linked = {p.health_element: p for p in all_of(ActionPlan) if p.health_element}
     assert set(linked) == {"systems", "channels"}
-    assert all(p.version == 1 for p in linked.values())  # made that way, not edited later
+    # made that way (their creation names the element), not edited later
+    for plan in linked.values():
+        created = db.session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity_type == "ActionPlan",
+                AuditEvent.entity_id == plan.id,
+                AuditEvent.action == "create",
+            )
+        )
+        assert created.changes["health_element"] == [None, plan.health_element]
 
 
 def test_nps_is_computable_and_every_detractor_is_followed_up(seeded):

@@ -30,6 +30,7 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
+from strategy_app.models.base import utcnow
 from tests import factories as f
 
 
@@ -373,14 +374,14 @@ def _utc(value: datetime) -> bool:
 
 
 def test_timestamps_are_set_in_utc_and_updated_at_moves(app):
-    start = datetime.now(UTC)
+    start = utcnow()  # the clock the app stamps with (the tests move it: conftest)
     dept = f.department("sales")
     db.session.commit()
     db.session.expire_all()  # read back from the database, not from memory
     created, updated = dept.created_at, dept.updated_at
     assert _utc(created)
     assert _utc(updated)
-    assert start <= created <= datetime.now(UTC)
+    assert start <= created <= utcnow()
 
     dept.name = "Sales and accounts"
     db.session.commit()

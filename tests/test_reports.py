@@ -570,6 +570,10 @@ class People:
 def team(clean, make) -> People:
     """Sales plans in every situation; an executive's objective; follow-ups."""
     w = clean
+    # The world's own plans were written on 2026-01-01 (conftest): checked in lately, they
+    # wait on nobody.
+    check_in(w.sales_plan, w.sales_lead, "2026-06-13")
+    check_in(w.logistics_plan, w.logistics_lead, "2026-06-13")
     member = make.user("member", w.sales, name="Mia Member")
     ceo = make.user("executive", name="Cleo CEO")
     start = d("2026-01-01")

@@ -399,6 +399,8 @@ def change_lines(action: str, changes: Any) -> list[tuple[str, str, str | None]]
     lines = []
     for key, value in changes.items():
         key = str(key)
+        if key in ("created_at", "updated_at"):
+            continue  # bookkeeping the log keeps to rebuild rows, not news to a reader
         if isinstance(value, list) and len(value) == 2:
             before, after = value
             if action == "create":

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 
-from strategy_app.schemas.common import MAX_ID, parse
+from strategy_app.schemas.common import MAX_ID, Day, parse
+from strategy_app.services.evaluation import history
 from strategy_app.services.plumbing.errors import NotFound, ServiceError
 
 COMMON_ERRORS = (400, 401, 403, 404, 413, 422, 429)
@@ -27,6 +28,26 @@ ERROR_TEXT = {
     422: "Invalid values; `fields` says which",
     429: "Rate-limited; see Retry-After",
 }
+
+
+class _AsOf(BaseModel):
+    """?as_of= of a read whose own query does not name it."""
+
+    model_config = ConfigDict(extra="ignore")
+    as_of: Day | None = None
+
+
+def _enter_past(args: Any) -> None:
+    """Every read answers as of ?as_of=D, a past day, from the world as it stood then.
+
+    The one place the API honours it (DESIGN §7): the view's queries then read the past.
+    """
+    if "as_of" not in request.args:
+        return
+    if args is None or "as_of" not in type(args).model_fields:
+        args = parse(_AsOf, request.args.to_dict())  # a bad date is a 422 here too
+    if args.as_of is not None:
+        history.enter(args.as_of)
 
 
 class MalformedJSON(ServiceError):
@@ -136,6 +157,8 @@ def operation(
                 kwargs["args"] = parse(query, request.args.to_dict())
             if body is not None and parse_body:
                 kwargs["data"] = parse(body, read_json_body(), json=True)
+            if method == "GET":
+                _enter_past(kwargs.get("args"))
             return view(**kwargs)
 
         bp.add_url_rule(path, endpoint=f"{view.__name__}", view_func=handler, methods=[method])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from flask_login import login_required
 from strategy_app.extensions import db
 from strategy_app.main import bp
 from strategy_app.schemas.common import MAX_DATE, MIN_DATE
+from strategy_app.services.evaluation import history
 from strategy_app.services.evaluation.clock import today
 from strategy_app.services.reads import dashboard as dashboard_service
 
@@ -24,6 +26,42 @@ def as_of_date() -> date:
         return date.fromisoformat(raw)
     except ValueError:
         abort(400, description="as_of must be a date written YYYY-MM-DD.")
+
+
+def _requested_past() -> date | None:
+    """The past day a page read asks for with ?as_of=, or None (today, a bad date, a write)."""
+    raw = request.args.get("as_of")
+    if not raw or request.method not in ("GET", "HEAD") or request.blueprint == "api":
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None  # the page answers 400
+    return day if history.shows_past(day) else None
+
+
+@bp.before_app_request
+def _enter_past() -> None:
+    """Every page shows ?as_of=D (a past day) as it stood then: its session reads the past."""
+    day = _requested_past()
+    if day is not None:
+        history.enter(day)
+
+
+@bp.teardown_app_request
+def _leave_past(_exc) -> None:
+    history.leave()
+
+
+@bp.app_context_processor
+def _past_banner() -> dict:
+    """`past_day` in every template (the day a page shows when it is not today) and
+    `today_url`, the same page today."""
+    day = history.in_past()
+    if day is None:
+        return {"past_day": None}
+    rest = [(k, v) for k, v in request.args.items(multi=True) if k != "as_of"]
+    return {"past_day": day, "today_url": request.path + (f"?{urlencode(rest)}" if rest else "")}
 
 
 @bp.route("/")

@@ -1,14 +1,21 @@
 """Column types and mixins shared by every model: ids, timestamps, archiving."""
 
-from datetime import UTC, datetime
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+# How far the clock has been moved (services.evaluation.clock.travel): the demo's story and
+# the tests write their changes at the story's dates. Never set while serving requests.
+CLOCK_SHIFT: ContextVar[timedelta | None] = ContextVar("clock_shift", default=None)
+
 
 def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+    """Return the current time, timezone-aware in UTC (moved when the clock travels)."""
+    shift = CLOCK_SHIFT.get()
+    now = datetime.now(UTC)
+    return now if shift is None else now + shift
 
 
 class UTCDateTime(sa.types.TypeDecorator):

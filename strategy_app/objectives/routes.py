@@ -59,7 +59,7 @@ def index():
         q=form.q.data or "",
         archived=archived,
     )
-    page, rollups = queries.objective_page(filters, page_number(), today())
+    page, rollups = queries.objective_page(filters, page_number(), as_of_date())
     return render_template(
         "objectives/index.html", page=page, rollups=rollups, filters=filters, **context
     )

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from strategy_app import policy
 from strategy_app.extensions import db
+from strategy_app.main.routes import as_of_date
 from strategy_app.models import (
     ActionPlan,
     CheckIn,
@@ -84,7 +85,7 @@ def _filtered(form: PlanFilterForm, archived: bool) -> sa.Select:
     if form.overdue.data == "yes":
         # rules.plan_overdue, as a condition on the rows
         query = query.where(
-            ActionPlan.due_date < today(), ActionPlan.state.not_in(rules.CLOSED_STATES)
+            ActionPlan.due_date < as_of_date(), ActionPlan.state.not_in(rules.CLOSED_STATES)
         )
     text = (form.q.data or "").strip()
     if text:

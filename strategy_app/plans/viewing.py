@@ -14,13 +14,13 @@ from wtforms import SelectChoice
 from strategy_app import policy
 from strategy_app.extensions import db
 from strategy_app.forms import submit
+from strategy_app.main.routes import as_of_date
 from strategy_app.models import ActionPlan, CheckIn, Department, Indicator, PlanDependency
 from strategy_app.objectives.pages import indicator_charts
 from strategy_app.plans import bp
 from strategy_app.plans.common import ID, load_plan
 from strategy_app.plans.forms import DependencyForm, typed
 from strategy_app.services.evaluation import metrics, rules
-from strategy_app.services.evaluation.clock import today
 from strategy_app.services.reads.history import history
 from strategy_app.services.writes import cascade, dependencies
 
@@ -103,7 +103,7 @@ def _dependencies(plan: ActionPlan) -> tuple[list[PlanDependency], list[PlanDepe
 def _context(
     plan: ActionPlan, dep_form: DependencyForm | None = None, blocker_query: str = ""
 ) -> dict[str, Any]:
-    as_of = today()
+    as_of = as_of_date()
     indicators = db.session.scalars(
         sa.select(Indicator)
         .where(Indicator.action_plan_id == plan.id, Indicator.archived_at.is_(None))

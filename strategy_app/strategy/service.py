@@ -12,10 +12,10 @@ from wtforms import SelectChoice
 
 from strategy_app import forms, policy
 from strategy_app.extensions import db
+from strategy_app.main.routes import as_of_date
 from strategy_app.models import CompanyStrategy, Objective, ServiceStrategy, StrategyLink
 from strategy_app.schemas.inputs import ServiceStrategyIn, ServiceStrategyPatch
 from strategy_app.services.evaluation import metrics
-from strategy_app.services.evaluation.clock import today
 from strategy_app.services.reads import history
 from strategy_app.services.writes import cascade, strategy_admin
 from strategy_app.strategy import bp
@@ -161,7 +161,7 @@ def service_view(id: int):
         links=links,
         flags=strategy_admin.link_flags(obj.links, live_ids),
         objectives=objectives,
-        rollups=metrics.objective_rollups(objectives, today()),
+        rollups=metrics.objective_rollups(objectives, as_of_date()),
         entries=history.history(obj),
     )
 

@@ -38,6 +38,7 @@ from strategy_app.models import (
     StrategyLink,
     User,
 )
+from strategy_app.models.base import utcnow
 from strategy_app.services.dataio import checklist, demo_health, demo_nps
 from strategy_app.services.dataio import demo_data as data
 from strategy_app.services.evaluation import clock, rules
@@ -58,6 +59,12 @@ DEMO_SIGN_INS: list[tuple[str, str]] = [
 
 # Shortfall of the latest actual against today's expected value, in tolerance bands
 # (tolerance × span): ≤ 0 on track, ≤ 1 at risk, beyond off track (DESIGN §3).
+# The story's calendar, in days before today: the company set its strategies up, retired the
+# old service strategy, then set the objectives and plans the months of actuals follow.
+SET_UP_DAYS_AGO = 400
+SERVICE_ARCHIVED_DAYS_AGO = 200
+PLANS_DAYS_AGO = 160
+
 _GAPS = {rules.ON_TRACK: -0.5, rules.AT_RISK: 0.5, rules.OFF_TRACK: 2.5}
 # For `maintain`: distance of the latest actual from the target, in tolerance bands.
 _MAINTAIN_OFFSETS = {rules.ON_TRACK: 0.4, rules.AT_RISK: 1.5, rules.OFF_TRACK: 3.0}
@@ -159,6 +166,8 @@ class _Builder:
         self.parents: dict[str, Objective | ActionPlan] = {}
         self.departments: dict[str, Department] = {}
         self.service: ServiceStrategy | None = None
+        self.archived_services: list[ServiceStrategy] = []
+        self.pending_actuals: list[tuple[date, dict]] = []
 
     def when(self, code: str) -> date:
         return relative_date(code, self.today)
@@ -170,16 +179,30 @@ class _Builder:
         self.session.add_all(rows)
         self.session.flush()
 
+    def on(self, day: date):
+        """Write the story's changes of that day, stamped with it (and its audit events)."""
+        return clock.travel(min(day, self.today), time(9, 30))
+
     def build(self) -> None:
-        self.people()
-        self.strategies()
-        self.objectives_and_plans()
-        self.indicators()
+        # The story's own dates: its past is worth looking at with ?as_of= (DESIGN §7).
+        with self.on(self.when(f"d-{SET_UP_DAYS_AGO}")):
+            self.people()
+            self.strategies()
+        with self.on(self.when(f"d-{SERVICE_ARCHIVED_DAYS_AGO}")):
+            for service in self.archived_services:
+                service.archived_at = utcnow()
+            self.session.flush()
+        with self.on(self.when(f"d-{PLANS_DAYS_AGO}")):
+            self.objectives_and_plans()
+            self.indicators()
+        self.actuals()
         self.check_ins()
         self.nps()
-        self.assessment()
+        with self.on(self.when("d-21")):
+            self.assessment()
         demo_health.add(self)
-        self.review()
+        with self.on(self.when(f"d-{data.REVIEW['days_ago']}")):
+            self.review()
         demo_nps.add(self)  # the customer's voice: segments, follow-ups, NPS-fed indicator
 
     def user(self, email: str, role: str, department: Department | None) -> User:
@@ -232,14 +255,15 @@ class _Builder:
                 status=row.status,
                 period_start=self.when("f-17" if row.archived else "f-5"),
                 period_end=self.when("m-6" if row.archived else "m+6"),
-                archived_at=self.at(200) if row.archived else None,
             )
             service.links = [
                 StrategyLink(company_strategy=company[key], fit=fit, rationale=why)
                 for key, fit, why in row.links
             ]
             self.add(service)
-            if not row.archived:
+            if row.archived:
+                self.archived_services.append(service)  # archived later in the story
+            else:
                 self.service = service
 
     def objectives_and_plans(self) -> None:
@@ -256,7 +280,10 @@ class _Builder:
             for key, title, text, owner, tags in data.OBJECTIVES
         }
         self.add(*objectives.values())
+        with_check_ins = set(data.CHECK_INS)
         for row in data.PLANS:
+            # A plan with check-ins starts planned; its check-ins move it on over the months.
+            started = row.key not in with_check_ins
             self.plans[row.key] = ActionPlan(
                 objective=objectives[row.objective],
                 department=self.departments[row.department],
@@ -265,10 +292,11 @@ class _Builder:
                 owner=self.users[row.owner],
                 start_date=self.when(row.start),
                 due_date=self.when(row.due),
-                state=row.state,
-                progress_pct=row.pct,
+                # made from a weak element of the service health (services.dataio.demo_health)
+                health_element=demo_health.PLANS_FROM_ELEMENTS.get(row.key),
+                state=row.state if started else "planned",
+                progress_pct=row.pct if started else 0,
                 budget=None if row.budget is None else Decimal(row.budget),
-                created_at=self.at(160),  # set up with the strategy, before the last review
             )
         self.add(*self.plans.values())
         self.add(
@@ -310,19 +338,30 @@ class _Builder:
                 spec = rules.IndicatorSpec.of(indicator)
                 values = monthly_actuals(spec, row.health, dates, self.today, row.decimals)
             entered_by = self.entered_by(row.source, parent)
-            self.add(
-                *(
-                    Measurement(
-                        indicator=indicator,
-                        date=d,
-                        value=float(v),
-                        source=row.source,
-                        entered_by=entered_by,
-                        note="Baseline" if n == 0 else (row.note if d == dates[-1] else ""),
-                    )
-                    for n, (d, v) in enumerate(values)
+            self.pending_actuals += [
+                (
+                    d + timedelta(days=1),  # entered the day after the month it measures
+                    {
+                        "indicator": indicator,
+                        "date": d,
+                        "value": float(v),
+                        "source": row.source,
+                        "entered_by": entered_by,
+                        "note": "Baseline" if n == 0 else (row.note if d == dates[-1] else ""),
+                    },
                 )
-            )
+                for n, (d, v) in enumerate(values)
+            ]
+
+    def actuals(self) -> None:
+        """The actuals, each entered on its day (those measured before the plans: on theirs)."""
+        earliest = self.when(f"d-{PLANS_DAYS_AGO}")
+        by_day: dict[date, list[dict]] = {}
+        for day, measurement in self.pending_actuals:
+            by_day.setdefault(max(day, earliest), []).append(measurement)
+        for day in sorted(by_day):
+            with self.on(day):
+                self.add(*(Measurement(**fields) for fields in by_day[day]))
 
     def entered_by(self, source: str, parent: Objective | ActionPlan) -> User | None:
         """Who enters an indicator's actuals: the owner, the CRM's token owner, or the app."""
@@ -331,22 +370,29 @@ class _Builder:
         return None if source == "nps" else parent.owner
 
     def check_ins(self) -> None:
-        for key, rows in data.CHECK_INS.items():
+        """Each check-in on its day, oldest first; the plan takes its state and progress."""
+        final = {row.key: row for row in data.PLANS}
+        posts = sorted(
+            ((row.days_ago, key, row) for key, rows in data.CHECK_INS.items() for row in rows),
+            key=lambda post: -post[0],
+        )
+        for days_ago, key, row in posts:
             plan = self.plans[key]
-            for row in rows:
+            state = row.state or final[key].state
+            pct = final[key].pct if row.pct is None else row.pct
+            with self.on(self.when(f"d-{days_ago}")):
                 self.session.add(
                     CheckIn(
                         action_plan=plan,
                         author=self.users[row.author],
-                        state=row.state or plan.state,
-                        progress_pct=plan.progress_pct if row.pct is None else row.pct,
+                        state=state,
+                        progress_pct=pct,
                         confidence=row.confidence,
                         text=row.text,
-                        created_at=self.at(row.days_ago),
-                        updated_at=self.at(row.days_ago),
                     )
                 )
-        self.session.flush()
+                plan.state, plan.progress_pct = state, pct
+                self.session.flush()
 
     def nps(self) -> None:
         segments = cycle(data.NPS_SEGMENTS)
@@ -378,8 +424,8 @@ class _Builder:
                         note=data.FOLLOW_UP_NOTES[state],
                         action_plan=self.plans[plan],
                     )
-                self.session.add(response)
-        self.session.flush()
+                with self.on(response.date):
+                    self.add(response)
 
     def assessment(self) -> None:
         assessment = Assessment(

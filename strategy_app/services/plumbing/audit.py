@@ -21,6 +21,8 @@ from strategy_app.models.base import utcnow
 from strategy_app.services.plumbing import data_version
 
 ACTOR_KEY = "audit_actor_id"
+# The actions that record a row change (the others record sign-ins, refusals, exports).
+ROW_ACTIONS = ("create", "update", "archive", "restore", "delete")
 # A refused request is recorded once per (user, request, target) in this many seconds, so
 # that repeating a refused request (a GET is enough) cannot grow the log without bound.
 REFUSED_WINDOW_SECONDS = 600
@@ -101,8 +103,11 @@ def _audited(obj) -> bool:
     return not isinstance(obj, AuditEvent) and getattr(type(obj), "__audit__", True)
 
 
-def _columns(mapper: Mapper) -> list:
-    return [a for a in mapper.column_attrs if a.key not in SKIPPED_FIELDS]
+def _columns(mapper: Mapper, whole_row: bool = False) -> list:
+    # A created or deleted row is recorded with its times too, so that the log alone
+    # can rebuild every row (services.evaluation.history, tests/test_replay.py).
+    skipped = SKIPPED_FIELDS - {"created_at", "updated_at"} if whole_row else SKIPPED_FIELDS
+    return [a for a in mapper.column_attrs if a.key not in skipped]
 
 
 def _shown(key: str, value: Any) -> Any:
@@ -150,6 +155,14 @@ def _before_update(mapper: Mapper, connection: Connection, target) -> None:
     state = inspect(target)
     changed = [a for a in _columns(mapper) if state.attrs[a.key].history.has_changes()]
     if changed:
+        if "updated_at" in mapper.attrs and not state.attrs["updated_at"].history.has_changes():
+            # Stamped here rather than by the column's onupdate, so that the value written
+            # is the value recorded.
+            target.updated_at = utcnow()
+        # The ORM raises these during the UPDATE itself, outside the attribute history.
+        for key in _raised_on_update(mapper):
+            if all(a.key != key for a in changed):
+                changed.append(mapper.attrs[key])
         before = _stored_values(mapper, connection, state, changed)
         session.info.setdefault(_BEFORE_KEY, {})[state] = before
 
@@ -160,7 +173,7 @@ def _before_delete(mapper: Mapper, connection: Connection, target) -> None:
     if session is None or not _audited(target):
         return
     state = inspect(target)
-    before = _stored_values(mapper, connection, state, _columns(mapper))
+    before = _stored_values(mapper, connection, state, _columns(mapper, whole_row=True))
     session.info.setdefault(_DELETES_KEY, []).append(
         {
             "action": "delete",
@@ -173,7 +186,7 @@ def _before_delete(mapper: Mapper, connection: Connection, target) -> None:
 
 def _created(obj) -> dict:
     changes = {}
-    for attr in _columns(inspect(obj).mapper):
+    for attr in _columns(inspect(obj).mapper, whole_row=True):
         value = getattr(obj, attr.key)
         if value is not None:
             changes[attr.key] = [None, _shown(attr.key, value)]
@@ -183,6 +196,16 @@ def _created(obj) -> dict:
         "entity_id": obj.id,
         "changes": changes,
     }
+
+
+def _raised_on_update(mapper: Mapper) -> list[str]:
+    """The bookkeeping columns every UPDATE moves on: the version and the time of writing."""
+    keys = []
+    if mapper.version_id_col is not None:
+        keys.append(mapper.get_property_by_column(mapper.version_id_col).key)
+    if "updated_at" in mapper.attrs:
+        keys.append("updated_at")  # set by _before_update, but perhaps not loaded before
+    return keys
 
 
 def _updated(obj, before: dict) -> dict | None:
@@ -196,8 +219,12 @@ def _updated(obj, before: dict) -> dict | None:
         new = hist.added[0] if hist.added else None
         if old != new:
             changes[attr.key] = [_shown(attr.key, old), _shown(attr.key, new)]
-    if not changes or set(changes) <= {"version"}:
+    if not changes or set(changes) <= {"version", "updated_at"}:
         return None
+    for key in _raised_on_update(state.mapper):
+        old, new = before.get(key), state.dict.get(key)
+        if key not in changes and old is not None and new is not None and old != new:
+            changes[key] = [_shown(key, old), _shown(key, new)]
     action = "update"
     if "archived_at" in changes:
         action = "archive" if changes["archived_at"][1] else "restore"

@@ -29,6 +29,8 @@ from strategy_app.extensions import db
 from strategy_app.models import DataVersion
 
 _CHANGED_KEY = "data_changed"
+# In session.info: the past day the session shows (services.evaluation.history), if any.
+PAST_KEY = "as_of_past"
 T = TypeVar("T")
 
 
@@ -94,7 +96,7 @@ class Cache:
         token = current()
         if token is None:
             return compute()
-        full = (token, key)
+        full = (token, session.info.get(PAST_KEY), key)
         with self._lock:
             if full in self._items:
                 self._items.move_to_end(full)

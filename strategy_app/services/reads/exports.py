@@ -25,7 +25,7 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation import history, metrics, rules
 from strategy_app.services.plumbing import numbers
 
 # Words for the codes, as on the pages; the codes stay in a column of their own for machines.
@@ -136,12 +136,20 @@ def _archived_flag(*columns: sa.ColumnElement) -> sa.ColumnElement[bool]:
 
 def _stream(stmt: sa.Select) -> Iterator[sa.Row]:
     """The rows of stmt, BATCH at a time through one query (never all of them in memory)."""
-    # Core rows on the session's connection (same transaction): no ORM work per row.
-    result = db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
-    try:
-        yield from result
-    finally:
-        result.close()
+    # A streamed response is read after its request has ended: a past day is entered again.
+    day = history.in_past()
+
+    def rows() -> Iterator[sa.Row]:
+        if day is not None:
+            history.enter(day)
+        # Core rows on the session's connection (same transaction): no ORM work per row.
+        result = db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
+        try:
+            yield from result
+        finally:
+            result.close()
+
+    return rows()
 
 
 def _archived_column(archived: bool) -> tuple[Column, ...]:
@@ -191,8 +199,10 @@ def plans(as_of: date, archived: bool = False) -> Table:
         *_archived_column(archived),
     )
 
+    found = _stream(stmt)  # now, while the request's day is known
+
     def rows() -> Iterator[tuple]:
-        for r in _stream(stmt):
+        for r in found:
             row = (
                 r.id,
                 r.department,

@@ -54,6 +54,9 @@ HIDDEN = frozenset({"id", "version", "updated_at", "created_at", "password_hash"
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# Recorded so that the log can rebuild rows, but not news to a reader.
+BOOKKEEPING = {"created_at", "updated_at"}
+
 
 @dataclass(frozen=True)
 class Change:
@@ -174,7 +177,10 @@ def history(obj: Any, limit: int = 50) -> list[Entry]:
             changes=[
                 _change(k, v, names)
                 for k, v in sorted((event.changes or {}).items())
-                if isinstance(v, list) and len(v) == 2 and k not in HIDDEN and v[0] != v[1]
+                if isinstance(v, list)
+                and len(v) == 2
+                and k not in HIDDEN | BOOKKEEPING
+                and v[0] != v[1]
             ],
         )
         for event, name in rows

@@ -1,0 +1,363 @@
+"""?as_of=D shows the world as it stood at the end of D (DESIGN §7 "As of a date").
+
+The clock moves through a scripted week of changes; each day every page is read as it is
+that day. Later, each page is read again with ?as_of= each of those days, and must show
+the same content: same items, titles, states, progress and statuses.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import lxml.html
+import pytest
+import sqlalchemy as sa
+
+from strategy_app.extensions import db
+from strategy_app.models import CheckIn, Measurement, Milestone, PlanDependency, StrategyLink
+from strategy_app.models.base import utcnow
+from strategy_app.services.evaluation import clock, history
+from strategy_app.services.writes import tokens
+from tests.queries import page_query_counts
+
+MONDAY = date(2026, 3, 2)
+DAYS = [MONDAY + timedelta(days=n) for n in range(6)]
+
+
+# A page of the past names its day where the page of that day said "today".
+SAME_DAY_WORDING = [
+    (r"the date shown", "today"),
+    (r" \(not today\)", ""),
+    (r" by \d{4}-\d\d-\d\d:", ":"),
+    (r" \(today is \d{4}-\d\d-\d\d\)", ""),
+]
+
+
+def content(response) -> tuple:
+    """What a page shows, without its controls: the text of <main> and every status mark."""
+    assert response.status_code == 200, response.request.path
+    if response.mimetype == "application/json":
+        return (response.get_json(),)
+    if response.mimetype != "text/html":
+        return (response.get_data(as_text=True),)
+    page = lxml.html.fromstring(response.get_data(as_text=True))
+    main = page.get_element_by_id("main")
+    statuses = [e.get("data-status") for e in main.xpath(".//*[@data-status]")]
+    controls = main.xpath(
+        ".//form | .//script | .//input | .//button | .//*[contains(@class, 'alert')]"
+        " | .//a[contains(concat(' ', @class, ' '), ' btn ')]"
+    )
+    for element in controls:
+        element.drop_tree()
+    text = " ".join(main.text_content().split())
+    for then, now in SAME_DAY_WORDING:
+        text = re.sub(then, now, text)
+    return text, statuses
+
+
+def explain(got: tuple, want: tuple) -> str:
+    """Where a page of the past differs from the page of that day."""
+    import difflib
+
+    if not isinstance(want[0], str):
+        return f"{want[0]} != {got[0]}"
+    words = difflib.ndiff(want[0].split(), got[0].split())
+    return " ".join(w for w in words if w[0] in "+-")[:2000] + f" statuses {want[1:]} {got[1:]}"
+
+
+class Story:
+    """A small company whose week is scripted day by day."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def day(self, n: int) -> None:
+        """Make day n's changes (the clock is on that day)."""
+        make, session = self.make, db.session
+        if n == 0:
+            self.sales = make.department("sales", name="Sales")
+            self.ops = make.department("ops", name="Operations")
+            self.ceo = make.user("executive", name="Carla Exec")
+            self.lead = make.user("lead", self.sales, name="Lea Lead")
+            self.viewer = make.user("viewer", name="Vic Viewer")  # sees no write action
+            _token, self.token = tokens.create_token(self.viewer, "Reader", "read", 90)
+            make.organization(vision="Be the easiest distributor to buy from")
+            self.grow = make.company_strategy(title="Grow sales")
+            self.service = make.service_strategy(
+                [(self.grow, "supports")], title="Serve at the first contact"
+            )
+            self.objective = make.objective(self.service, title="Faster answers")
+            self.plan = make.plan(self.objective, self.sales, title="Train agents")
+            self.other = make.plan(
+                self.objective, self.ops, title="Call-back tool", state="planned"
+            )
+            self.indicator = make.indicator(
+                self.objective,
+                name="First-contact resolution",
+                baseline_date=date(2026, 3, 1),
+                target_date=date(2026, 3, 31),
+                target_value=60.0,
+                actuals=[(date(2026, 3, 1), 2.0)],
+            )
+        elif n == 1:
+            self.objective.title = "Answer at the first contact"
+            self.plan.state, self.plan.progress_pct = "in_progress", 20
+            session.add(
+                CheckIn(action_plan=self.plan, state="in_progress", progress_pct=20, text="Go")
+            )
+            session.add(Measurement(indicator=self.indicator, date=date(2026, 3, 3), value=9.0))
+        elif n == 2:
+            self.other.archived_at = utcnow()
+            link = session.scalar(sa.select(StrategyLink))
+            link.fit = "neutral"
+            self.cut = self.make.company_strategy(title="Cut costs")
+            self.indicator.milestones = [Milestone(date=date(2026, 3, 10), expected_value=40)]
+            first = session.scalar(
+                sa.select(Measurement).where(Measurement.date == date(2026, 3, 3))
+            )
+            first.value = 11.0  # the same date entered again replaces the value
+        elif n == 3:
+            self.other.archived_at = None  # restored
+            self.plan.state, self.plan.progress_pct = "blocked", 35
+            session.add(PlanDependency(plan=self.plan, blocked_by=self.other, note="Needs it"))
+            self.second = self.make.objective(self.service, title="Know the customer")
+            session.add(StrategyLink(service_strategy=self.service, company_strategy=self.cut))
+        elif n == 4:
+            self.second.archived_at = utcnow()
+            self.service.title = "Serve well at the first contact"
+            session.add(Measurement(indicator=self.indicator, date=date(2026, 3, 6), value=30.0))
+            session.delete(session.scalar(sa.select(PlanDependency)))
+        elif n == 5:
+            self.plan.state, self.plan.progress_pct = "done", 100
+            self.grow.title = "Grow sales in every channel"
+            self.cut.archived_at = utcnow()
+        session.commit()
+        if n == 0:
+            self.urls = self.pages()
+            # Reading the objects began a writer's transaction (outside a request): end it,
+            # so that the API's sign-in bookkeeping can write.
+            session.commit()
+
+    def pages(self) -> list[str]:
+        i, o, p = self.indicator.id, self.objective.id, self.plan.id
+        return [
+            "/",
+            "/strategy/",
+            f"/strategy/service/{self.service.id}",
+            "/objectives/",
+            f"/objectives/{o}",
+            f"/objectives/indicators/{i}",
+            "/plans/",
+            f"/plans/{p}",
+            "/departments/",
+            "/departments/sales",
+            "/timeline/",
+            "/strategy-map/",
+            "/reports/alignment",
+            "/reports/matrix",
+            "/meeting",
+            "/exports/plans.csv",
+            "/exports/indicators.csv",
+            "/exports/actuals.csv",
+            "/exports/report",
+            *(
+                f"/api/v1/{path}"
+                for path in (
+                    "summary",
+                    "departments",
+                    "company-strategies",
+                    f"company-strategies/{self.grow.id}",
+                    "service-strategies",
+                    f"service-strategies/{self.service.id}",
+                    "objectives?archived=1",
+                    f"objectives/{o}",
+                    "action-plans",
+                    "action-plans?archived=1",
+                    f"action-plans/{p}",
+                    "indicators",
+                    f"indicators/{i}",
+                    f"indicators/{i}/measurements",
+                )
+            ),
+        ]
+
+    def get(self, client, url: str):
+        """A page, or the API's answer with this story's token."""
+        # Each request starts afresh, as in a server (the test's app context keeps the
+        # session, and a transaction begun by a form post would hold SQLite's write lock).
+        db.session.rollback()
+        if url.startswith("/api/"):
+            return client.get(url, headers={"Authorization": f"Bearer {self.token}"})
+        return client.get(url)
+
+
+def with_as_of(url: str, day: date) -> str:
+    return f"{url}{'&' if '?' in url else '?'}as_of={day.isoformat()}"
+
+
+def test_as_of_each_day_shows_what_that_day_showed(app, client, login, make):
+    story = Story(make)
+    seen: dict[tuple[date, str], tuple] = {}
+    for n, day in enumerate(DAYS):
+        with clock.travel(day):
+            story.day(n)
+            if n == 0:
+                login(story.viewer)
+            for url in story.urls:
+                seen[(day, url)] = content(story.get(client, url))
+    with clock.travel(DAYS[-1] + timedelta(days=3)):
+        differ = []
+        for day in DAYS:
+            for url in story.urls:
+                got = content(story.get(client, with_as_of(url, day)))
+                if got != seen[(day, url)]:
+                    differ.append((day, url, explain(got, seen[(day, url)])))
+        assert not differ, "\n".join(map(str, differ))
+        # The days did differ: the past is not today's world with old actuals.
+        assert seen[(DAYS[0], "/objectives/")] != seen[(DAYS[-1], "/objectives/")]
+        assert (
+            seen[(DAYS[1], f"/plans/{story.plan.id}")] != seen[(DAYS[5], f"/plans/{story.plan.id}")]
+        )
+        assert "Faster answers" in seen[(DAYS[0], "/objectives/")][0]
+        assert "Faster answers" not in seen[(DAYS[1], "/objectives/")][0]
+
+
+def test_before_anything_existed_the_pages_are_empty(app, client, login, make):
+    with clock.travel(MONDAY):
+        story = Story(make)
+        story.day(0)
+        login(story.ceo)
+    with clock.travel(MONDAY + timedelta(days=1)):
+        html = client.get(with_as_of("/objectives/", MONDAY - timedelta(days=1)))
+        text = content(html)[0]
+        assert "Faster answers" not in text
+        assert "as it stood on 1 March 2026" in html.get_data(as_text=True)
+        assert client.get(f"/objectives/{story.objective.id}?as_of=2026-03-01").status_code == 404
+
+
+def test_the_past_offers_no_change_and_a_way_back(app, client, login, make):
+    with clock.travel(MONDAY):
+        story = Story(make)
+        story.day(0)
+        login(story.ceo)
+    with clock.travel(MONDAY + timedelta(days=2)):
+        url = f"/plans/{story.plan.id}"
+        today = client.get(url).get_data(as_text=True)
+        past = client.get(with_as_of(url, MONDAY)).get_data(as_text=True)
+        assert f'action="{url}/archive"' in today or "/edit" in today
+        assert "/edit" not in past
+        assert "/archive" not in past
+        assert f'href="{url}">Back to today</a>' in past
+        assert "as it stood on" not in today
+
+
+def test_a_past_session_cannot_write(app, make):
+    with clock.travel(MONDAY):
+        story = Story(make)
+        story.day(0)
+    plan_id, plan_type = story.plan.id, type(story.plan)
+    with clock.travel(MONDAY + timedelta(days=1)):
+        assert history.enter(MONDAY - timedelta(days=1))
+        try:
+            assert db.session.get(plan_type, plan_id) is None  # made on Monday, not Sunday
+            db.session.add(CheckIn(action_plan_id=plan_id, state="done", text="x"))
+            with pytest.raises(history.PastIsReadOnly):
+                db.session.flush()
+        finally:
+            db.session.rollback()
+        assert history.in_past() is None
+        assert db.session.get(plan_type, plan_id) is not None
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/strategy/", "/objectives/", "/plans/", "/departments/sales", "/meeting"]
+)
+def test_as_of_pages_cost_a_fixed_number_of_queries(app, client, login, make, url):
+    with clock.travel(MONDAY):
+        story = Story(make)
+        story.day(0)
+    with clock.travel(MONDAY + timedelta(days=1)):
+        story.day(1)
+        login(story.viewer)
+    counts = []
+    for more in (0, 6):
+        with clock.travel(MONDAY):
+            for k in range(more):
+                plan = make.plan(story.objective, story.sales, title=f"More {k}")
+                make.indicator(plan, actuals=[(date(2026, 3, 1), 1.0)])
+            db.session.commit()
+        with clock.travel(MONDAY + timedelta(days=2)):
+            for k in range(more):  # and later changes to undo
+                db.session.add(CheckIn(action_plan=story.plan, state="in_progress", progress_pct=k))
+            story.other.title = f"Renamed {more}"
+            db.session.commit()
+        with clock.travel(MONDAY + timedelta(days=3)):
+            counts.append(page_query_counts(client, with_as_of(url, MONDAY)))
+    assert counts[0] == counts[1], counts
+    cold, warm = counts[0]
+    assert max(cold, warm) <= 80, counts  # about 30 of them set the past up
+
+
+def test_the_demo_has_a_past(app):
+    from strategy_app.models import ActionPlan, Objective, ServiceStrategy
+    from strategy_app.services.dataio import demo
+
+    assert demo.seed_demo("Lantern-Orchard-Quay-4817")
+    today = clock.today()
+
+    def world() -> tuple:
+        plans = db.session.execute(sa.select(ActionPlan.state, ActionPlan.progress_pct)).all()
+        live = ServiceStrategy.archived_at.is_(None)
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Objective)),
+            sorted(plans),
+            db.session.scalar(sa.select(sa.func.count()).select_from(ServiceStrategy).where(live)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)),
+        )
+
+    now = world()
+    seen = {}
+    for days_ago in (300, 150, 60):
+        history.enter(today - timedelta(days=days_ago))
+        seen[days_ago] = world()
+        history.leave()
+    assert world() == now
+    assert seen[300][0] == 0  # before the objectives were set
+    assert seen[300][2] == 2  # the old service strategy was still live
+    assert seen[150][0] == now[0]
+    assert seen[150][1] != now[1]  # the plans stood elsewhere
+    assert all(state == "planned" for state, _pct in seen[150][1] if _pct == 0)
+    assert seen[150][3] < seen[60][3] < now[3]  # actuals came in month by month
+
+
+def test_comparing_two_days(app, make):
+    from strategy_app.services.reads.compare import compare
+
+    story = Story(make)
+    for n, day in enumerate(DAYS):
+        with clock.travel(day):
+            story.day(n)
+    ids = {"plan": story.plan.id, "other": story.other.id, "ops": story.ops.id}
+    with clock.travel(DAYS[-1] + timedelta(days=3)):
+        week = compare(DAYS[0], DAYS[5])
+        assert [(m.title, m.before, m.after) for m in week.state_changes] == [
+            ("Train agents", "planned", "done")
+        ]
+        assert [(m.before, m.after) for m in week.progress_moves] == [(0, 100)]
+        assert [(m.after, m.before) for m in week.new_actuals] == [
+            (11.0, date(2026, 3, 3)),
+            (30.0, date(2026, 3, 6)),
+        ]
+        assert week.new == []
+        assert week.archived == []
+        wednesday = compare(DAYS[1], DAYS[2])
+        assert [(i.kind, i.id) for i in wednesday.archived] == [("plan", ids["other"])]
+        assert [m.after for m in wednesday.new_actuals] == [11.0]  # the replaced value
+        thursday = compare(DAYS[2], DAYS[3])
+        assert ("plan", ids["other"]) in [(i.kind, i.id) for i in thursday.new]  # restored
+        assert [i.title for i in thursday.new if i.kind == "objective"] == ["Know the customer"]
+        ops = compare(DAYS[0], DAYS[5], department_id=ids["ops"])
+        assert ops.state_changes == []
+        assert ops.empty
+        assert history.in_past() is None
