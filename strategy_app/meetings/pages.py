@@ -21,12 +21,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from strategy_app import charts
+from strategy_app.charts import nps as nps_charts
 from strategy_app.departments import indicators as charted
 from strategy_app.departments.pages import load_users
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy, User
 from strategy_app.services.evaluation import rules
 from strategy_app.services.reads import dashboard
+from strategy_app.services.reads import health as health_reads
+from strategy_app.services.reads import nps as nps_reads
 from strategy_app.services.writes import reviews
 
 PLANS_PER_DEPARTMENT = 8  # plans listed on a department's slides (open ones first)
@@ -256,6 +259,37 @@ def departments(deck: Deck) -> list[Slide]:
     return slides
 
 
+@dataclass(frozen=True)
+class Voice:
+    """The customer's voice at the deck's date: NPS trend and loop, open follow-ups, radar."""
+
+    nps: Any  # services.reads.nps.CustomerVoice
+    trend: dict[str, Any] | None
+    radar: dict[str, Any] | None
+
+
+def customer_voice(deck: Deck) -> list[Slide]:
+    """The customer's voice: the NPS trend and closed loop, then what detractors still wait
+    for beside the latest service-health radar (DESIGN §7; seeds 002 and 004)."""
+    heard = nps_reads.customer_voice(deck.as_of, ROWS_PER_SLIDE)
+    trend = (
+        nps_charts.trend(heard.months, "NPS by month", surface="meeting") if heard.months else None
+    )
+    radar = health_reads.latest_radar(deck.as_of, title="Service health by element", height=620)
+    if trend is None and radar is None and not heard.open_follow_ups:
+        return []
+    voice = Voice(heard, trend, radar)
+    return [
+        Slide("slide-voice", "Customer's voice: NPS", "voice_nps", voice),
+        Slide(
+            "slide-voice-loop",
+            "Customer's voice: follow-ups and service health",
+            "voice_loop",
+            voice,
+        ),
+    ]
+
+
 def record(deck: Deck) -> list[Slide]:
     """The closing slide: record the review and its decisions."""
     return [Slide("slide-record", "Decisions and the record", "record")]
@@ -269,6 +303,7 @@ SECTIONS: list[Section] = [
     overdue,
     changes,
     departments,
+    customer_voice,
     record,
 ]
 
