@@ -211,7 +211,11 @@ def _raised_on_update(mapper: Mapper) -> list[str]:
 def _updated(obj, before: dict) -> dict | None:
     state = inspect(obj)
     changes: dict[str, list] = {}
-    for attr in _columns(state.mapper):
+    # A row's creation time is never edited by people, but data loaders (the demo's story)
+    # date rows after the fact: recorded too, so that the log alone rebuilds the row.
+    kept = SKIPPED_FIELDS - {"created_at", "updated_at"}
+    recorded = [a for a in state.mapper.column_attrs if a.key not in kept]
+    for attr in recorded:
         hist = state.attrs[attr.key].history
         if not hist.has_changes():
             continue
