@@ -281,7 +281,9 @@ def test_as_of_pages_cost_a_fixed_number_of_queries(app, client, login, make, ur
         story.day(1)
         login(story.viewer)
     counts = []
-    for more in (0, 6):
+    # One more plan with a charted indicator in the small world, seven in the large: a page
+    # with no chart to draw skips the charts' queries, which is no growth with the data.
+    for more in (1, 7):
         with clock.travel(MONDAY):
             for k in range(more):
                 plan = make.plan(story.objective, story.sales, title=f"More {k}")

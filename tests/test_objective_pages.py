@@ -1127,7 +1127,7 @@ def test_query_count_does_not_grow_with_the_data(as_executive, make, db_session,
     more_actuals(big_first, 27)
     big = _queries(as_executive, path.format(**ids(big_first)))
     assert big == small
-    assert big <= 20
+    assert big <= 22  # 20, and 2 for the count on "My updates" in the navigation
 
 
 def test_compact_rows_moves_blank_rows_last_and_drops_stray_keys():
