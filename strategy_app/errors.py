@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 
+import psycopg
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
@@ -35,6 +37,8 @@ TITLES = {
 # arrive wrapped as OperationalError or InterfaceError; TimeoutError: no pooled connection).
 DATABASE_UNAVAILABLE = (
     sa.exc.OperationalError,
+    sqlite3.OperationalError,  # raised unwrapped from connection and pool hooks
+    psycopg.OperationalError,
     sa.exc.InterfaceError,
     sa.exc.DisconnectionError,
     sa.exc.TimeoutError,
