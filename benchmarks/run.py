@@ -74,6 +74,11 @@ TARGETS = [
     Target("/meeting/reviews"),
     Target("/service-health"),
     Target("/service-health/assessments"),
+    Target("/nps/"),
+    Target("/nps/follow-ups"),
+    Target("/search?q=customer"),
+    Target("/objectives/indicators/"),
+    Target("/objectives/indicators/?status=off_track"),
     Target("/exports/"),
     Target("/exports/report"),
     Target("/account/"),
@@ -94,6 +99,9 @@ TARGETS = [
     Target("/api/v1/indicators/{indicator}", auth="token"),
     Target("/api/v1/indicators/{indicator}/measurements", auth="token"),
     Target("/api/v1/assessments", auth="token"),
+    Target("/api/v1/nps-responses", auth="token"),
+    Target("/api/v1/nps?by=month", auth="token"),
+    Target("/api/v1/follow-ups", auth="token"),
 ]
 
 # The API list that gives each id placeholder its first id.
