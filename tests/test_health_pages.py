@@ -241,7 +241,7 @@ def test_unanswered_statements_are_left_out(client, login, world):
         (form_post(), None, "Score at least one statement."),
         (form_post(score_systems_1="5"), "score_systems_1", "Score each statement from 0 to 4"),
         (form_post(score_systems_1="-1"), "score_systems_1", "Score each statement from 0 to 4"),
-        (form_post(score_systems_1="x"), "score_systems_1", "valid integer"),
+        (form_post(score_systems_1="x"), "score_systems_1", "Choose one of the listed values."),
         (form_post("2026-06-16", score_systems_1="2"), "date", "cannot be dated in the future"),
         (form_post("1999-12-31", score_systems_1="2"), "date", "from 2000 onwards"),
         (form_post("", score_systems_1="2"), "date", "Enter the date of the assessment"),
@@ -254,7 +254,7 @@ def test_unanswered_statements_are_left_out(client, login, world):
         (
             form_post(score_systems_1="2", comment_systems_1="x" * 10_001),
             "comment_systems_1",
-            "at most 10000",
+            "Shorten this to at most 10,000 characters",
         ),
         (form_post(score_systems_1="2", notes="a\x00b"), "notes", "NUL"),
     ],

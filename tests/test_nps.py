@@ -89,7 +89,7 @@ def test_the_follow_up_can_go_to_someone_else(client, login, people):
     [
         ("score", "11", "The score must be from 0 to 10."),
         ("score", "-1", "The score must be from 0 to 10."),
-        ("score", "7.5", "Not a valid integer value."),
+        ("score", "7.5", "Write a whole number such as 40."),
         ("date", "2026-06-16", "The date cannot be in the future."),
         ("date", "1999-12-31", "The date must be on or after 2000-01-01."),
         ("comment", '=HYPERLINK("http://evil")', "which spreadsheets run as a formula"),

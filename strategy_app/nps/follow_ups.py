@@ -16,7 +16,7 @@ from strategy_app.main.routes import as_of_date
 from strategy_app.models import ActionPlan, FollowUp, NpsResponse
 from strategy_app.nps import bp
 from strategy_app.nps.forms import STATE_CHOICES, FollowUpFilterForm, FollowUpForm
-from strategy_app.nps.routes import owner_choices
+from strategy_app.nps.routes import owner_choices, schema_errors
 from strategy_app.schemas.common import ID_URL, MAX_ID, parse
 from strategy_app.schemas.nps import FollowUpPatch
 from strategy_app.services.evaluation import rules
@@ -155,13 +155,15 @@ def follow_up_save(id: int):
     form = _form(follow_up)
     valid = form.validate()
     owner_id, plan_id = chosen_id(form, "owner_id"), chosen_id(form, "action_plan_id")
-    if valid and 0 not in (owner_id, plan_id):
-        data = {
-            "owner_id": owner_id,
-            "state": form.state.data,
-            "note": (form.note.data or "").strip(),
-            "action_plan_id": plan_id,
-        }
+    data = {
+        "owner_id": owner_id or None,
+        "state": form.state.data if form.state.data in STATES else None,
+        "note": (form.note.data or "").strip(),
+        "action_plan_id": plan_id or None,
+    }
+    if not valid or 0 in (owner_id, plan_id):
+        schema_errors(form, FollowUpPatch, data)
+    else:
         try:
             nps_writes.update_follow_up(current_user, follow_up, parse(FollowUpPatch, data))
             db.session.commit()

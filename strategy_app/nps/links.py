@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -93,11 +93,23 @@ def _load(model, ident: int):
     return obj
 
 
-def _clean_segment(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if len(value) > 80 or "\x00" in value:
-        abort(400, description="That segment is not valid.")
-    return value or None
+def _chosen_segment(field) -> str | None:
+    """The segment a select sent (None: all or none); anything the list does not offer puts
+    an error beside the field and answers "" (which names nothing)."""
+    value = (field.data or "").strip()
+    if not value:
+        return None
+    if value not in {c.value for c in field.choices}:
+        field.errors = [*field.errors, "Choose one from the list."]
+        return ""
+    return value
+
+
+def _refused(form, heading: str, what: str, action: str, back: str):
+    """The form again with each error beside its field (400: nothing was written)."""
+    return render_template(
+        "nps/refused.html", form=form, heading=heading, what=what, action=action, back=back
+    ), 400
 
 
 @bp.post(f"/indicators/<{ID_URL}:id>/source")
@@ -107,10 +119,17 @@ def indicator_source(id: int):
     policy.require(current_user, *_parent_action(indicator))
     form = FeedForm()
     form.segment.choices = _segment_choices(indicator.nps_segment, ALL_SEGMENTS)
-    if not form.validate():
-        abort(400, description="Choose where the actuals come from.")
+    valid = form.validate()
+    segment = _chosen_segment(form.segment)
+    if not valid or segment == "":
+        return _refused(
+            form,
+            f"Where the actuals of {indicator.name} come from",
+            "Nothing was changed: correct the values below.",
+            url_for("nps.indicator_source", id=indicator.id),
+            url_for("objectives.indicator_view", indicator_id=indicator.id),
+        )
     if form.source.data == "nps":
-        segment = _clean_segment(form.segment.data)
         nps_writes.feed_indicator(current_user, indicator, segment, today())
         what = f"the monthly NPS of {segment}" if segment else "the monthly NPS"
         flash(f"Actuals now come from {what}, recomputed whenever responses change.", "success")
@@ -129,12 +148,19 @@ def objective_evidence(id: int):
     form = EvidenceForm()
     form.nps_segment.choices = _segment_choices(objective.nps_segment, "None")
     form.health_element.choices = _element_choices()
-    if not form.validate():
-        abort(400, description="Choose a segment or an element.")
+    valid = form.validate()
+    segment = _chosen_segment(form.nps_segment)
     element = form.health_element.data or None
     if element is not None and element not in {e.key for e in checklist.ELEMENTS}:
-        abort(400, description="There is no such service-health element.")
-    segment = _clean_segment(form.nps_segment.data)
+        form.health_element.errors = [*form.health_element.errors, "Choose one from the list."]
+    if not valid or segment == "" or form.health_element.errors:
+        return _refused(
+            form,
+            f"Customer evidence of {objective.title}",
+            "Nothing was changed: correct the values below.",
+            url_for("nps.objective_evidence", id=objective.id),
+            url_for("objectives.view", id=objective.id) + "#customer-evidence",
+        )
     nps_writes.link_objective(current_user, objective, segment, element)
     db.session.commit()
     flash("Customer evidence updated.", "success")

@@ -61,6 +61,20 @@ def _overview_page(form: ResponseForm, status: int = 200):
     ), status
 
 
+def schema_errors(form, schema, data: dict) -> None:
+    """When the form's widgets refused something, the schema's errors of the other fields
+    too (beside each field), so that one round trip reports every error it can."""
+    try:
+        parse(schema, data)
+    except ValidationFailed as exc:
+        fresh = {}
+        for key, messages in exc.fields.items():
+            field = form._fields.get(key)
+            if field is None or not any(isinstance(e, str) for e in field.errors):
+                fresh[key] = messages
+        attach_errors(form, fresh)
+
+
 def _chosen_owner(form: ResponseForm) -> int | None:
     """The follow-up owner chosen (None: who enters it); 0 with an error when not an id."""
     value = (form.owner_id.data or "").strip()
@@ -94,15 +108,17 @@ def add_response():
     form = _response_form()
     valid = form.validate()
     owner_id = _chosen_owner(form)
-    if valid and owner_id != 0:
-        data = {
-            "date": form.date.data,
-            "score": form.score.data,
-            "segment": (form.segment.data or "").strip(),
-            "customer_ref": (form.customer_ref.data or "").strip(),
-            "comment": (form.comment.data or "").strip(),
-            "owner_id": owner_id,
-        }
+    data = {
+        "date": form.date.data,
+        "score": form.score.data,
+        "segment": (form.segment.data or "").strip(),
+        "customer_ref": (form.customer_ref.data or "").strip(),
+        "comment": (form.comment.data or "").strip(),
+        "owner_id": owner_id or None,
+    }
+    if not valid or owner_id == 0:
+        schema_errors(form, NpsResponseIn, data)
+    else:
         try:
             response = nps_writes.add_response(current_user, parse(NpsResponseIn, data), today())
             db.session.commit()
@@ -149,6 +165,20 @@ def _submitted_text(form: ImportForm) -> str | None:
     return text
 
 
+def _preview_problem(form: ImportForm, parsed: nps_import.Parsed) -> None:
+    """Why the text cannot be saved, beside the field it came from (the preview says more)."""
+    upload = form.csv_file.data
+    field = form.csv_file if upload is not None and getattr(upload, "filename", "") else None
+    field = field or form.csv_text
+    if parsed.file_errors:
+        message = parsed.file_errors[0]
+    else:
+        count = len(parsed.bad)
+        lines = "1 line has" if count == 1 else f"{count} lines have"
+        message = f"{lines} errors: see the preview below, correct them and preview again."
+    field.errors = [*field.errors, message]
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv():
     """Paste or upload CSV, preview each line with its errors, then save all or none."""
@@ -176,6 +206,8 @@ def import_csv():
         if text is not None:
             parsed = nps_import.parse_csv(text, today())
             token = _encode(text) if parsed.ok else None
+            if not parsed.ok:
+                _preview_problem(form, parsed)
     ok = token is not None
     status = 422 if form.is_submitted() and not ok else 200
     return render_template(
