@@ -304,7 +304,8 @@ def biggest_misses(rows: Iterable[Miss], *, surface: Surface = PAGE) -> dict[str
                 if s.columns > 1
                 else "Shortfall (% of its span)",
                 "",
-                height=s.height // 2 + s.font * 3 * max(len(items), 1),
+                # at most 1.5 surfaces high: ten bars on a projector still fit one slide
+                height=min(s.height // 2 + s.font * 3 * max(len(items), 1), s.height * 3 // 2),
                 barmode="overlay",
                 surface=s,
             ),

@@ -26,7 +26,9 @@ def test_demo_executive_signs_in_and_sees_the_dashboard(page, sign_in):
 def test_wrong_password_shows_the_error_beside_the_field(page, sign_in):
     sign_in("ceo@demo.test", "not the right password")
     expect(page).to_have_url(re.compile(r"/login"))
-    expect(page.get_by_text("The email or password is not right.")).to_be_visible()
+    message = page.get_by_text("The email or password is not right.")
+    expect(message).to_have_count(2)  # summarised at the top, and beside the field
+    expect(message.last).to_be_visible()
     expect(page.get_by_label("Email")).to_have_value("ceo@demo.test")
 
 
