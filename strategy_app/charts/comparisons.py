@@ -151,7 +151,7 @@ def execution_vs_results(
         figure = {
             "data": _execution_results_traces(items, s),
             "layout": layout(
-                "Execution vs results per department",
+                "Execution vs results",  # the x axis says "Department": one line on half width
                 "Department",
                 "Percent (%)",
                 barmode="group",

@@ -60,7 +60,7 @@ def test_dashboard_draws_its_charts(watched, sign_in):
     assert assert_charts_drawn(watched, 4) >= 4
     for title in (
         "Objectives by status per service strategy",
-        "Execution vs results per department",
+        "Execution vs results",
         "Overdue plans per department",
     ):
         expect(page.locator(".js-plotly-plot .gtitle", has_text=title)).to_be_visible()
