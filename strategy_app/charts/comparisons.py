@@ -304,8 +304,8 @@ def biggest_misses(rows: Iterable[Miss], *, surface: Surface = PAGE) -> dict[str
                 if s.columns > 1
                 else "Shortfall (% of its span)",
                 "",
-                # at most 1.5 surfaces high: ten bars on a projector still fit one slide
-                height=min(s.height // 2 + s.font * 3 * max(len(items), 1), s.height * 3 // 2),
+                # at most 1.25 surfaces high: ten bars on a projector still fit one slide
+                height=min(s.height // 2 + s.font * 3 * max(len(items), 1), s.height * 5 // 4),
                 barmode="overlay",
                 surface=s,
             ),
