@@ -90,3 +90,7 @@ def healthz():
         db.session.rollback()
         return {"status": "unavailable"}, 503
     return {"status": "ok"}
+
+
+# After _enter_past, so that a form refused for a past day is shown under its banner.
+from strategy_app.main import past  # noqa: E402, F401
