@@ -62,12 +62,26 @@ def _can_progress(user: User, plan: ActionPlan) -> bool:
     return False
 
 
+def _shows_past() -> bool:
+    """Whether this request shows a past day (?as_of=): then it changes nothing."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return False
+    from strategy_app.extensions import db
+    from strategy_app.services.plumbing.data_version import PAST_KEY
+
+    return db.session.info.get(PAST_KEY) is not None
+
+
 def can(user: User | None, action: str, obj: Any = None) -> bool:
     """Whether user may perform action (on obj); everyone signed in may read everything."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
+    if action not in (ADMIN, API_READ) and _shows_past():
+        return False  # the past cannot be changed (DESIGN §7 "As of a date")
     role = user.role
     if role == "viewer":
         return action == API_READ

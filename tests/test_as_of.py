@@ -7,15 +7,28 @@ the same content: same items, titles, states, progress and statuses.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 
 import lxml.html
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.models import CheckIn, Measurement, Milestone, PlanDependency, StrategyLink
+from strategy_app.models import (
+    Assessment,
+    AssessmentAnswer,
+    CheckIn,
+    FollowUp,
+    Measurement,
+    Milestone,
+    NpsResponse,
+    PlanDependency,
+    Review,
+    StrategyLink,
+)
 from strategy_app.models.base import utcnow
 from strategy_app.services.evaluation import clock, history
 from strategy_app.services.writes import tokens
@@ -31,6 +44,8 @@ SAME_DAY_WORDING = [
     (r" \(not today\)", ""),
     (r" by \d{4}-\d\d-\d\d:", ":"),
     (r" \(today is \d{4}-\d\d-\d\d\)", ""),
+    (r" As it stood on \d{4}-\d\d-\d\d\.", ""),
+    (r" as of \d{4}-\d\d-\d\d:", ":"),
 ]
 
 
@@ -39,6 +54,9 @@ def content(response) -> tuple:
     assert response.status_code == 200, response.request.path
     if response.mimetype == "application/json":
         return (response.get_json(),)
+    if "spreadsheetml" in response.mimetype:
+        book = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return ({sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book},)
     if response.mimetype != "text/html":
         return (response.get_data(as_text=True),)
     page = lxml.html.fromstring(response.get_data(as_text=True))
@@ -100,6 +118,18 @@ class Story:
                 target_value=60.0,
                 actuals=[(date(2026, 3, 1), 2.0)],
             )
+            self.unhappy = NpsResponse(date=MONDAY, score=3, segment="Chains", comment="Late")
+            self.unhappy.follow_up = FollowUp(owner=self.lead, state="open", note="")
+            session.add_all(
+                [self.unhappy, NpsResponse(date=MONDAY, score=9, segment="Shops", comment="Kind")]
+            )
+            self.assessment = Assessment(
+                date=MONDAY,
+                notes="First look",
+                answers=[AssessmentAnswer(statement_key="systems.1", score=1, comment="Slow")],
+            )
+            self.review = Review(date=MONDAY, attendees="Carla, Lea", notes="Weekly review")
+            session.add_all([self.assessment, self.review])
         elif n == 1:
             self.objective.title = "Answer at the first contact"
             self.plan.state, self.plan.progress_pct = "in_progress", 20
@@ -107,6 +137,13 @@ class Story:
                 CheckIn(action_plan=self.plan, state="in_progress", progress_pct=20, text="Go")
             )
             session.add(Measurement(indicator=self.indicator, date=date(2026, 3, 3), value=9.0))
+            session.add(
+                Assessment(
+                    date=DAYS[1],
+                    notes="Second look",
+                    answers=[AssessmentAnswer(statement_key="systems.2", score=2)],
+                )
+            )
         elif n == 2:
             self.other.archived_at = utcnow()
             link = session.scalar(sa.select(StrategyLink))
@@ -117,21 +154,29 @@ class Story:
                 sa.select(Measurement).where(Measurement.date == date(2026, 3, 3))
             )
             first.value = 11.0  # the same date entered again replaces the value
+            self.unhappy.follow_up.state, self.unhappy.follow_up.note = "contacted", "Called"
+            self.review.attendees = "Carla, Lea, Vic"
         elif n == 3:
             self.other.archived_at = None  # restored
             self.plan.state, self.plan.progress_pct = "blocked", 35
             session.add(PlanDependency(plan=self.plan, blocked_by=self.other, note="Needs it"))
             self.second = self.make.objective(self.service, title="Know the customer")
             session.add(StrategyLink(service_strategy=self.service, company_strategy=self.cut))
+            self.unhappy.follow_up.state, self.unhappy.follow_up.resolved_at = "resolved", utcnow()
+            self.assessment.answers[0].score = 3
+            session.add(NpsResponse(date=DAYS[3], score=10, segment="Chains", comment="Fixed"))
         elif n == 4:
             self.second.archived_at = utcnow()
             self.service.title = "Serve well at the first contact"
             session.add(Measurement(indicator=self.indicator, date=date(2026, 3, 6), value=30.0))
             session.delete(session.scalar(sa.select(PlanDependency)))
+            self.review.notes = "Weekly review: call-backs agreed"
+            session.add(NpsResponse(date=DAYS[4], score=5, segment="Shops", comment="Meh"))
         elif n == 5:
             self.plan.state, self.plan.progress_pct = "done", 100
             self.grow.title = "Grow sales in every channel"
             self.cut.archived_at = utcnow()
+            self.assessment.notes = "First look, reread"
         session.commit()
         if n == 0:
             self.urls = self.pages()
@@ -141,6 +186,7 @@ class Story:
 
     def pages(self) -> list[str]:
         i, o, p = self.indicator.id, self.objective.id, self.plan.id
+        a, f, r = self.assessment.id, self.unhappy.follow_up.id, self.review.id
         return [
             "/",
             "/strategy/",
@@ -161,6 +207,21 @@ class Story:
             "/exports/indicators.csv",
             "/exports/actuals.csv",
             "/exports/report",
+            "/exports/",
+            "/exports/plans.xlsx",
+            "/exports/all.xlsx",
+            "/objectives/indicators/",
+            "/search?q=first",
+            "/service-health",
+            "/service-health/assessments",
+            f"/service-health/assessments/{a}",
+            "/nps/",
+            "/nps/follow-ups",
+            f"/nps/follow-ups/{f}",
+            "/nps/responses.csv",
+            "/meeting/reviews",
+            f"/meeting/reviews/{r}",
+            "/reports/my-updates",
             *(
                 f"/api/v1/{path}"
                 for path in (
@@ -178,6 +239,13 @@ class Story:
                     "indicators",
                     f"indicators/{i}",
                     f"indicators/{i}/measurements",
+                    "nps-responses",
+                    "nps?by=month",
+                    "nps?by=segment",
+                    "follow-ups",
+                    f"follow-ups/{f}",
+                    "assessments",
+                    f"assessments/{a}",
                 )
             ),
         ]
@@ -250,6 +318,48 @@ def test_the_past_offers_no_change_and_a_way_back(app, client, login, make):
         assert "/archive" not in past
         assert f'href="{url}">Back to today</a>' in past
         assert "as it stood on" not in today
+
+
+WRITE_LINK = re.compile(r"/(edit|new|archive|restore|check-in|upload|import|move/\w+)(\?|$|#)")
+
+
+def write_actions(html: str) -> list[str]:
+    """The ways to change something that a page's <main> offers: forms that post, links to
+    an edit, new, archive, restore, check-in or upload page."""
+    main = lxml.html.fromstring(html).get_element_by_id("main")
+    posts = [f.get("action") or "?" for f in main.xpath(".//form") if f.get("method") == "post"]
+    links = [a.get("href") for a in main.xpath(".//a[@href]") if WRITE_LINK.search(a.get("href"))]
+    return posts + links
+
+
+def test_every_page_of_the_past_has_the_banner_and_no_write_action(app, client, login, make):
+    """Signed in as an executive, who may change nearly everything today."""
+    story = Story(make)
+    for n, day in enumerate(DAYS):
+        with clock.travel(day):
+            story.day(n)
+    login(story.ceo)
+    pages = [u for u in story.urls if not u.startswith("/api/")]
+    with clock.travel(DAYS[-1] + timedelta(days=1)):
+        today = {}
+        for url in pages:
+            response = story.get(client, url)
+            today[url] = (response.mimetype, response.get_data())
+        html = [u for u, (kind, _body) in today.items() if kind == "text/html"]
+        offered = [u for u in html if write_actions(today[u][1].decode())]
+        assert len(offered) >= 12, offered  # today's pages do offer changes
+        leaks = {}
+        for url in pages:
+            past = story.get(client, with_as_of(url, DAYS[2]))
+            assert past.status_code == 200, url
+            body = past.get_data()  # streamed answers are read to their end
+            if url not in html:
+                continue
+            text = body.decode()
+            assert "as it stood on 4 March 2026" in text, url
+            if found := write_actions(text):
+                leaks[url] = found
+        assert leaks == {}, "\n".join(f"{u}: {found}" for u, found in leaks.items())
 
 
 def test_a_past_session_cannot_write(app, make):

@@ -96,3 +96,12 @@ def _past_is_read_only(_exc):
     day = history.in_past()
     history.leave()
     return _refusal(day or today())
+
+
+@bp.app_template_global("is_form")
+def is_form(endpoint: str) -> bool:
+    """Whether endpoint's page is a form that changes something (a page of the past hides
+    links to it)."""
+    from flask import current_app
+
+    return any("POST" in (rule.methods or ()) for rule in current_app.url_map.iter_rules(endpoint))

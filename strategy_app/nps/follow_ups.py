@@ -19,8 +19,8 @@ from strategy_app.nps.forms import STATE_CHOICES, FollowUpFilterForm, FollowUpFo
 from strategy_app.nps.routes import owner_choices, schema_errors
 from strategy_app.schemas.common import ID_URL, MAX_ID, parse
 from strategy_app.schemas.nps import FollowUpPatch
+from strategy_app.services.evaluation import history as past
 from strategy_app.services.evaluation import rules
-from strategy_app.services.evaluation.clock import today
 from strategy_app.services.plumbing.errors import ValidationFailed
 from strategy_app.services.reads import history
 from strategy_app.services.reads import nps as nps_reads
@@ -113,7 +113,7 @@ def _form(follow_up: FollowUp) -> FollowUpForm:
 
 def _page(follow_up: FollowUp, form: FollowUpForm, status: int = 200):
     response: NpsResponse = follow_up.response
-    days_open = (today() - response.date).days
+    days_open = (as_of_date() - response.date).days
     return render_template(
         "nps/follow_up.html",
         f=follow_up,
@@ -123,7 +123,8 @@ def _page(follow_up: FollowUp, form: FollowUpForm, status: int = 200):
         category=rules.nps_category(response.score),
         days_open=days_open,
         entries=history.history(follow_up, limit=20),
-        can_edit=policy.can(current_user, policy.FOLLOW_UP, follow_up),
+        # A page of the past offers no change (DESIGN §7 "As of a date").
+        can_edit=past.in_past() is None and policy.can(current_user, policy.FOLLOW_UP, follow_up),
     ), status
 
 

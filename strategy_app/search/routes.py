@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_login import login_required
 
+from strategy_app.main.routes import as_of_date
 from strategy_app.search import bp
-from strategy_app.services.evaluation.clock import today
 from strategy_app.services.reads import search as search_service
 
 HEADINGS = {
@@ -43,10 +43,8 @@ def search():
     words = request.args.get("q", "")
     too_long = len(words) > search_service.MAX_QUERY
     bad = "\x00" in words
-    if too_long or bad:
-        results = search_service.search("", today())
-    else:
-        results = search_service.search(words, today())
+    as_of = as_of_date()  # ?as_of=D: what was there on D, with the status it had then
+    results = search_service.search("" if too_long or bad else words, as_of)
     status = 400 if (too_long or bad) else 200
     return render_template(
         "search/results.html",

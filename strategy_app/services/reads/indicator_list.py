@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Objective
-from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation import history, metrics, rules
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,12 @@ class Row:
 
 
 def rows(filters: Filters, as_of: date) -> list[Row]:
-    """The indicators counted at as_of (DESIGN §3) that match filters, worst status first."""
+    """The indicators counted at as_of (DESIGN §3) that match filters, worst status first.
+
+    A request showing a past day evaluates them at that day whatever as_of it passes: the
+    world of that day knows nothing later (DESIGN §7 "As of a date").
+    """
+    as_of = min(as_of, history.in_past() or as_of)
     figures = metrics.overview(as_of)
     own = aliased(Objective)
     of_plan = aliased(Objective)
