@@ -473,3 +473,65 @@ def test_comparing_two_days(app, make):
         assert ops.state_changes == []
         assert ops.empty
         assert history.in_past() is None
+
+
+def test_the_changes_page_compares_two_days_for_company_department_and_objective(
+    app, client, login, make
+):
+    story = Story(make)
+    for n, day in enumerate(DAYS):
+        with clock.travel(day):
+            story.day(n)
+    login(story.viewer)
+    week = f"from={DAYS[0]}&to={DAYS[5]}"
+    with clock.travel(DAYS[-1] + timedelta(days=1)):
+        page = lxml.html.fromstring(story.get(client, f"/reports/changes?{week}").data)
+        plans = [
+            " ".join(li.text_content().split()) for li in page.xpath("//*[@id='changes-plans']/li")
+        ]
+        assert plans == [
+            "Train agents: ◌ Planned → ✔ Done",
+            "Train agents: progress 0% → 100%",
+        ]
+        actuals = [
+            " ".join(li.text_content().split())
+            for li in page.xpath("//*[@id='changes-actuals']/li")
+        ]
+        assert actuals == [
+            "First-contact resolution: 11 for 2026-03-03",
+            "First-contact resolution: 30 for 2026-03-06",
+        ]
+        assert "in the whole company" in page.xpath("//h1")[0].text_content()
+        # Wednesday: the call-back tool was archived; Thursday it came back, with an objective.
+        wednesday = lxml.html.fromstring(
+            story.get(client, f"/reports/changes?from={DAYS[1]}&to={DAYS[2]}").data
+        )
+        assert [
+            li.text_content().split(":")[0] for li in wednesday.xpath("//*[@id='changes-items']/li")
+        ] == ["Plan Call-back tool"]
+        thursday = story.get(client, f"/reports/changes?from={DAYS[2]}&to={DAYS[3]}")
+        assert "Objective Know the customer: new" in content(thursday)[0]
+        # A department: Operations' plan only; nothing of sales' plan.
+        ops = content(story.get(client, f"/reports/changes?{week}&department=ops"))[0]
+        assert "Nothing changed between these two days" in ops
+        assert "in Operations" in ops
+        sales = content(story.get(client, f"/reports/changes?{week}&department=sales"))[0]
+        assert "Train agents" in sales
+        # An objective, reached from the banner of its page in the past.
+        past = story.get(client, f"/objectives/{story.objective.id}?as_of={DAYS[0]}")
+        link = lxml.html.fromstring(past.data).get_element_by_id("past-changes").get("href")
+        assert link == f"/reports/changes?from={DAYS[0]}&objective={story.objective.id}"
+        mine = content(story.get(client, link))[0]
+        assert "Train agents" in mine
+        assert "“Answer at the first contact”" in mine
+        # Bad input: a clear 4xx, never a 500.
+        for query, status in (
+            (f"from={DAYS[3]}&to={DAYS[1]}", 400),
+            ("from=yesterday", 400),
+            (f"from={DAYS[0]}&to=2099-01-01", 400),
+            (f"{week}&objective=999999", 404),
+            (f"{week}&objective=abc", 404),
+            (f"{week}&department=nowhere", 404),
+            (f"{week}&department=ops&objective={story.objective.id}", 400),
+        ):
+            assert story.get(client, f"/reports/changes?{query}").status_code == status, query

@@ -6,7 +6,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from strategy_app.extensions import db
@@ -61,7 +61,25 @@ def _past_banner() -> dict:
     if day is None:
         return {"past_day": None}
     rest = [(k, v) for k, v in request.args.items(multi=True) if k != "as_of"]
-    return {"past_day": day, "today_url": request.path + (f"?{urlencode(rest)}" if rest else "")}
+    return {
+        "past_day": day,
+        "today_url": request.path + (f"?{urlencode(rest)}" if rest else ""),
+        "changes_url": _changes_since(day),
+    }
+
+
+def _changes_since(day: date) -> str | None:
+    """What changed from day to today, for what the page is about (an objective, a
+    department) or the whole company."""
+    if "reports.changes" not in current_app.view_functions:
+        return None
+    scope: dict = {}
+    args = request.view_args or {}
+    if request.endpoint == "objectives.view" and "id" in args:
+        scope["objective"] = args["id"]
+    elif request.endpoint == "departments.view" and "slug" in args:
+        scope["department"] = args["slug"]
+    return url_for("reports.changes", **{"from": day.isoformat()}, **scope)
 
 
 @bp.route("/")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from strategy_app.reports import routes  # noqa: E402, F401
+from strategy_app.reports import changes, routes  # noqa: E402, F401

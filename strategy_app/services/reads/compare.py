@@ -73,8 +73,18 @@ class _Day:
     actuals: dict[int, tuple[int, date, float]]  # measurement id → (indicator, date, value)
 
 
-def _read(day: date, objective_id: int | None, department_id: int | None) -> _Day:
-    """The items in scope as they stood at the end of day (a fixed number of queries)."""
+def _read(
+    day: date,
+    objective_id: int | None,
+    department_id: int | None,
+    actuals_after: date | None = None,
+    actual_ids: set[int] | None = None,
+) -> _Day:
+    """The items in scope as they stood at the end of day (a fixed number of queries).
+
+    Actuals: those written after the end of actuals_after (new or changed since), or those
+    of actual_ids; never the whole table.
+    """
     if history.shows_past(day):
         history.enter(day)
     else:
@@ -124,11 +134,17 @@ def _read(day: date, objective_id: int | None, department_id: int | None) -> _Da
         )
         if i.action_plan_id in plans or (department_id is None and i.objective_id in objectives)
     }
+    which = sa.select(Measurement.id, Measurement.indicator_id, Measurement.date, Measurement.value)
+    if actual_ids is not None:
+        which = which.where(Measurement.id.in_(sorted(actual_ids)))
+    elif actuals_after is not None:
+        since = history.end_of(actuals_after)
+        which = which.where(
+            sa.or_(Measurement.created_at >= since, Measurement.updated_at >= since)
+        )
     actuals = {
         m.id: (m.indicator_id, m.date, m.value)
-        for m in db.session.execute(
-            sa.select(Measurement.id, Measurement.indicator_id, Measurement.date, Measurement.value)
-        )
+        for m in db.session.execute(which)
         if m.indicator_id in indicators
     }
     statuses = {
@@ -146,8 +162,8 @@ def compare(
     department when given). The request's own day is shown again afterwards."""
     shown = history.in_past()
     try:
-        before = _read(start, objective_id, department_id)
-        after = _read(end, objective_id, department_id)
+        after = _read(end, objective_id, department_id, actuals_after=start)
+        before = _read(start, objective_id, department_id, actual_ids=set(after.actuals))
     finally:
         if shown is not None:
             history.enter(shown)
