@@ -421,11 +421,17 @@ def test_the_demo_has_a_past(app):
     def world() -> tuple:
         plans = db.session.execute(sa.select(ActionPlan.state, ActionPlan.progress_pct)).all()
         live = ServiceStrategy.archived_at.is_(None)
+        loops = db.session.execute(
+            sa.select(FollowUp.state, sa.func.count()).group_by(FollowUp.state)
+        )
         return (
             db.session.scalar(sa.select(sa.func.count()).select_from(Objective)),
             sorted(plans),
             db.session.scalar(sa.select(sa.func.count()).select_from(ServiceStrategy).where(live)),
             db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(NpsResponse)),
+            dict(loops.all()),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Assessment)),
         )
 
     now = world()
@@ -441,6 +447,13 @@ def test_the_demo_has_a_past(app):
     assert seen[150][1] != now[1]  # the plans stood elsewhere
     assert all(state == "planned" for state, _pct in seen[150][1] if _pct == 0)
     assert seen[150][3] < seen[60][3] < now[3]  # actuals came in month by month
+    # The customer's voice has a past too: answers month by month, loops closed over time,
+    # the first service-health assessment 170 days ago and the latest 21 days ago.
+    assert 0 < seen[150][4] < seen[60][4] < now[4]
+    assert seen[60][5] != now[5]
+    assert seen[60][5].get("open", 0) > 0
+    assert sum(seen[60][5].values()) < sum(now[5].values())
+    assert (seen[300][6], seen[150][6], seen[60][6], now[6]) == (0, 1, 1, 2)
 
 
 def test_comparing_two_days(app, make):

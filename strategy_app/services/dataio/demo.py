@@ -168,6 +168,8 @@ class _Builder:
         self.service: ServiceStrategy | None = None
         self.archived_services: list[ServiceStrategy] = []
         self.pending_actuals: list[tuple[date, dict]] = []
+        # Follow-ups written open on their answer's day, moved on later (demo_nps.add).
+        self.follow_ups: list[tuple[FollowUp, str, str]] = []
 
     def when(self, code: str) -> date:
         return relative_date(code, self.today)
@@ -419,11 +421,9 @@ class _Builder:
                     state = next(states) if age <= 2 else "resolved"
                     response.comment = text
                     response.follow_up = FollowUp(
-                        owner=self.users[owner],
-                        state=state,
-                        note=data.FOLLOW_UP_NOTES[state],
-                        action_plan=self.plans[plan],
+                        owner=self.users[owner], state="open", action_plan=self.plans[plan]
                     )
+                    self.follow_ups.append((response.follow_up, state, data.FOLLOW_UP_NOTES[state]))
                 with self.on(response.date):
                     self.add(response)
 

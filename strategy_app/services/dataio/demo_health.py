@@ -72,7 +72,8 @@ def add(builder: Any) -> None:
                     updated_at=when,
                 )
             )
-    builder.add(assessment)
+    with builder.on(builder.when(f"d-{DAYS_AGO}")):  # recorded on its day, as in the story
+        builder.add(assessment)
     # The plans were made that way in the story: a bulk UPDATE, so that they keep their first
     # version and their history shows no later edit.
     session = builder.session

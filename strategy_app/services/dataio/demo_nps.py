@@ -9,7 +9,7 @@ errors. Every answer is dated in the six months before this one, and recorded th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from itertools import cycle
 
 import sqlalchemy as sa
@@ -85,10 +85,6 @@ EVIDENCE = {
 }
 
 
-def _at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour, 30), tzinfo=UTC)
-
-
 def _state(age: int, n: int) -> str:
     """Last month's follow-ups are mostly open, the month before's half done, older closed."""
     if age == 1:
@@ -125,32 +121,38 @@ def add(builder) -> None:
                     response.comment = text
                     response.follow_up = FollowUp(
                         owner=users[data.lead(department) if department else data.MEMBER],
-                        state=state,
-                        note=NOTES[state],
+                        state="open",
                         action_plan=builder.plans[plan] if plan else None,
                     )
-                session.add(response)
-    session.flush()
-    _date_the_records(session, today)
+                    builder.follow_ups.append((response.follow_up, state, NOTES[state]))
+                with builder.on(day):  # recorded on the day it was given
+                    builder.add(response)
+    _move_the_loops_on(builder, today)
     _feed_the_nps_indicator(session, today)
     _link_objectives(session)
 
 
-def _date_the_records(session, today: date) -> None:
-    """Each answer recorded on its day; each loop closed some days later (before today)."""
-    rows = session.scalars(sa.select(NpsResponse).order_by(NpsResponse.id)).all()
-    for n, response in enumerate(rows):
-        response.created_at = response.updated_at = _at(response.date)
-        follow_up = response.follow_up
-        if follow_up is None:
+def _move_the_loops_on(builder, today: date) -> None:
+    """Each follow-up, written open on its answer's day, reaches the state of the story on
+    the story's days: contacted a day or two later, resolved some days after (before today),
+    so that the NPS pages of a past day show the loops as open as they were then."""
+    steps: list[tuple[date, int, FollowUp, str, str]] = []
+    for n, (follow_up, state, note) in enumerate(builder.follow_ups):
+        answered = follow_up.response.date
+        if state == "open":
             continue
-        follow_up.created_at = _at(response.date, 10)
-        if follow_up.state == "resolved":
-            closed = min(response.date + timedelta(days=2 + n % 9), today - timedelta(days=1))
-            follow_up.resolved_at = follow_up.updated_at = _at(max(closed, response.date), 16)
+        contacted = min(answered + timedelta(days=1 + n % 2), today)
+        steps.append((contacted, n, follow_up, "contacted", NOTES["contacted"]))
+        if state == "resolved":
+            closed = min(answered + timedelta(days=2 + n % 9), today - timedelta(days=1))
+            steps.append((max(closed, contacted), n, follow_up, "resolved", note))
         else:
-            follow_up.updated_at = follow_up.created_at
-    session.flush()
+            steps[-1] = (contacted, n, follow_up, state, note)
+    for day, _n, follow_up, state, note in sorted(steps, key=lambda s: (s[0], s[1], s[3])):
+        with builder.on(day):
+            nps_writes.set_state(follow_up, state)
+            follow_up.note = note
+            builder.session.flush()
 
 
 def _feed_the_nps_indicator(session, today: date) -> None:
