@@ -299,7 +299,9 @@ def indicators(as_of: date, archived: bool = False) -> Table:
             )
             yield (*row, r.archived) if archived else row
 
-    return Table("indicators", "Indicators", columns, rows())
+    # Made now, while the request still shows its day: a streamed answer is read after the
+    # request ends, and the ORM objects would then be read again, from today (and one by one).
+    return Table("indicators", "Indicators", columns, iter(list(rows())))
 
 
 def actuals(as_of: date | None = None, archived: bool = False) -> Table:
