@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -19,7 +21,7 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.services.dataio import bench_data
-from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation import history, metrics, rules
 from strategy_app.services.writes.users import check_password, find_by_email
 from tests.conftest import FIXED_TODAY, wipe
 
@@ -128,11 +130,45 @@ def test_bench_users_sign_in_with_the_documented_password(app, db_session):
     assert count(User, User.email.not_like(f"%@{bench_data.BENCH_DOMAIN}")) == 0
 
 
-def test_bulk_inserts_leave_one_audit_event(app, db_session):
+def test_bulk_inserts_leave_one_audit_event_and_each_plan_move(app, db_session):
     counts = bench_data.generate(50)
-    events = db_session.scalars(sa.select(AuditEvent)).all()
-    assert [(e.action, e.entity_type) for e in events] == [("seed_bench", "Database")]
-    assert events[0].changes == counts
+    events = db_session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    whole = [e for e in events if e.action == "seed_bench"]
+    assert [(e.entity_type, e.changes) for e in whole] == [("Database", counts)]
+    moves = [e for e in events if e.action != "seed_bench"]
+    assert {(e.action, e.entity_type) for e in moves} == {("update", "ActionPlan")}
+    # Each plan's moves, replayed from "planned" at 0 %, end where the plan stands today.
+    stands: dict[int, dict] = {}
+    for e in sorted(moves, key=lambda e: (e.created_at, e.id)):
+        stands.setdefault(e.entity_id, {"state": "planned", "progress_pct": 0})
+        stands[e.entity_id].update({k: after for k, (_before, after) in e.changes.items()})
+    plans = db_session.execute(sa.select(ActionPlan.id, ActionPlan.state, ActionPlan.progress_pct))
+    for plan in plans:
+        want = {"state": plan.state, "progress_pct": plan.progress_pct}
+        assert stands.get(plan.id, {"state": "planned", "progress_pct": 0}) == want, plan.id
+
+
+def test_the_data_set_has_a_past(app, db_session):
+    """A quarter ago fewer plans had started and the others stood elsewhere (DESIGN §7)."""
+    bench_data.generate(50)
+
+    def plans() -> list[tuple]:
+        return db_session.execute(
+            sa.select(ActionPlan.id, ActionPlan.state, ActionPlan.progress_pct)
+        ).all()
+
+    now = plans()
+    assert history.enter(FIXED_TODAY - timedelta(days=91))
+    try:
+        then = plans()
+        objectives = count(Objective)
+    finally:
+        history.leave()
+    assert 0 < len(then) < len(now)
+    assert objectives == count(Objective)  # set long before
+    assert min(p.id for p in now) in {p.id for p in then}  # the plan a benchmark opens
+    moved = {p.id for p in then} & {p.id for p in now if p not in then}
+    assert moved, "no plan stood elsewhere a quarter ago"
 
 
 def test_cascade_evaluates_the_generated_data(app, db_session):

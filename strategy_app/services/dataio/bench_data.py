@@ -54,6 +54,7 @@ OBJECTIVES_PER_PLAN = 0.1
 INDICATORS_PER_PLAN = 0.3
 MEASUREMENTS_PER_INDICATOR = 100
 CHECK_INS_PER_PLAN = 4
+HISTORY_DAYS = 600  # the data set's story begins this many days before today
 USERS_PER_PLAN = 0.01
 MIN_USERS = 12
 # How fast each indicator's actuals move relative to its plan: most keep pace, some lag,
@@ -202,8 +203,15 @@ class _Generator:
         self.counts: dict[str, int] = {}
 
     def stamps(self, when: datetime | None = None) -> dict:
-        when = when or self.now
+        """Created (and last updated) at when; by default when the data set's story begins,
+        so that a past day (?as_of=) shows it as it stood then (DESIGN §7)."""
+        when = when or self.began
         return {"created_at": when, "updated_at": when}
+
+    @property
+    def began(self) -> datetime:
+        """The first day of the data set's history: before any plan started."""
+        return _at(self.as_of - timedelta(days=HISTORY_DAYS))
 
     def run(self) -> dict[str, int]:
         self.organization()
@@ -379,7 +387,8 @@ class _Generator:
         rows = []
         for p in range(self.n_plans):
             dept_id = self.department_ids[rng.randrange(len(self.department_ids))]
-            start = self.as_of - timedelta(days=rng.randint(20, 500))
+            # (The first plan, the one a benchmark opens, is older than a quarter.)
+            start = self.as_of - timedelta(days=rng.randint(120 if p == 0 else 20, 500))
             due = start + timedelta(days=rng.randint(60, 540))
             state = rng.choices(states, weights)[0] if self.check_in_counts[p] else "planned"
             progress = {
@@ -403,7 +412,7 @@ class _Generator:
                     "budget": Decimal(rng.randrange(0, 5_000_000)) / 100 if p % 3 else None,
                     "version": 1,
                     "archived_at": None,
-                    **self.stamps(),
+                    **self.stamps(_at(start)),  # made the day it started
                 }
             )
         self.plan_rows = rows
@@ -438,6 +447,36 @@ class _Generator:
                 )
         _insert(CheckIn, rows)
         self.counts["check_ins"] = len(rows)
+        self.plan_events(rows)
+
+    def plan_events(self, check_ins: list[dict]) -> None:
+        """Each check-in moved its plan's state and progress: the audit log records each move
+        as the plan's update, at the check-in's time, so that the plans of a past day stand
+        where they stood then (services.evaluation.history rewinds these events)."""
+        last: dict[int, tuple[str, int]] = {}
+        events = []
+        for row in sorted(check_ins, key=lambda r: (r["created_at"], r["action_plan_id"])):
+            plan_id = row["action_plan_id"]
+            before = last.get(plan_id, ("planned", 0))
+            after = (row["state"], row["progress_pct"])
+            last[plan_id] = after
+            changes = {
+                name: [old, new]
+                for name, old, new in zip(("state", "progress_pct"), before, after, strict=True)
+                if old != new
+            }
+            if changes:
+                events.append(
+                    {
+                        "user_id": row["author_id"],
+                        "action": "update",
+                        "entity_type": ActionPlan.__name__,
+                        "entity_id": plan_id,
+                        "changes": changes,
+                        **self.stamps(row["created_at"]),
+                    }
+                )
+        _insert(AuditEvent, events)
 
     def dependencies(self) -> None:
         rng, pairs = self.rng, set()
@@ -556,7 +595,7 @@ class _Generator:
             "entity_type": "Database",
             "entity_id": None,
             "changes": dict(self.counts),
-            **self.stamps(),
+            **self.stamps(self.now),
         }
         _insert(AuditEvent, [event])
         data_version.mark_changed(db.session)  # the commit writes a new token
