@@ -511,6 +511,14 @@ def test_the_demo_has_a_past(app):
     assert seen[60][5].get("open", 0) > 0
     assert sum(seen[60][5].values()) < sum(now[5].values())
     assert (seen[300][6], seen[150][6], seen[60][6], now[6]) == (0, 1, 1, 2)
+    # The monthly NPS fed its indicator month by month: the last month brought no old month.
+    from strategy_app.services.reads.compare import compare
+
+    month = compare(today - timedelta(days=31), today)
+    assert month.new_actuals
+    assert all(m.before > today - timedelta(days=62) for m in month.new_actuals), [
+        (m.title, m.before) for m in month.new_actuals
+    ]
 
 
 def test_comparing_two_days(app, make):

@@ -14,7 +14,7 @@ from itertools import cycle
 
 import sqlalchemy as sa
 
-from strategy_app.models import FollowUp, Indicator, NpsResponse, Objective
+from strategy_app.models import FollowUp, Indicator, Measurement, NpsResponse, Objective
 from strategy_app.services.dataio import demo_data as data
 from strategy_app.services.evaluation import rules
 from strategy_app.services.writes import nps as nps_writes
@@ -128,7 +128,7 @@ def add(builder) -> None:
                 with builder.on(day):  # recorded on the day it was given
                     builder.add(response)
     _move_the_loops_on(builder, today)
-    _feed_the_nps_indicator(session, today)
+    _feed_the_nps_indicator(builder, today)
     _link_objectives(session)
 
 
@@ -155,13 +155,38 @@ def _move_the_loops_on(builder, today: date) -> None:
             builder.session.flush()
 
 
-def _feed_the_nps_indicator(session, today: date) -> None:
+def _feed_the_nps_indicator(builder, today: date) -> None:
+    """The NPS indicator takes the monthly NPS from the first month of answers on, each
+    month's value written at that month's end (as the app would have, month after month), so
+    that a past day shows the values known then; then today's recomputation, as the app's."""
+    session = builder.session
     indicator = session.scalar(
         sa.select(Indicator).where(Indicator.external_key == "nps.all_segments")
     )
     if indicator is not None:
-        indicator.actuals_source = "nps"
-        session.flush()
+        answers = session.execute(
+            sa.select(NpsResponse.date, NpsResponse.score, NpsResponse.segment)
+        ).all()
+        month_ends = sorted({nps_writes.month_end(a.date) for a in answers})
+        rows = {m.date: m for m in indicator.measurements}
+        for end in (e for e in month_ends if e < today):
+            with builder.on(end):
+                if indicator.actuals_source != "nps":
+                    indicator.actuals_source = "nps"
+                known = [a for a in answers if a.date <= end]
+                values = nps_writes.monthly_nps_values(known, indicator.nps_segment, end)
+                for day, value in values.items():
+                    row = rows.get(day)
+                    if row is None:
+                        rows[day] = row = Measurement(
+                            indicator=indicator, date=day, source="nps", note="Monthly NPS"
+                        )
+                        session.add(row)
+                    row.value, row.source, row.entered_by_id = value, "nps", None
+                session.flush()
+        if indicator.actuals_source != "nps":
+            indicator.actuals_source = "nps"
+            session.flush()
     nps_writes.recompute_nps_indicators(today)
 
 

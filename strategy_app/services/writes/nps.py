@@ -180,7 +180,8 @@ def link_objective(
     db.session.flush()
 
 
-def _month_end(day: date) -> date:
+def month_end(day: date) -> date:
+    """The last day of day's month."""
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
@@ -192,7 +193,7 @@ def monthly_nps_values(
     by_month: dict[date, list[int]] = defaultdict(list)
     for day, score, seg in responses:
         if segment is None or seg == segment:
-            by_month[_month_end(day)].append(score)
+            by_month[month_end(day)].append(score)
     values = {}
     for end, scores in by_month.items():
         value = rules.nps(scores)
