@@ -1,7 +1,8 @@
 """Who may do what: the permission matrix of DESIGN §4, the one place that decides it.
 
 Views, the API and templates (which buttons show) all call `can`; `require` turns a refusal
-into a 403 and records it in the audit log.
+into a 403 and records it in the audit log. While a request shows a past day (?as_of=), `can`
+allows no change at all: the past cannot be changed (DESIGN §7).
 """
 
 from __future__ import annotations
