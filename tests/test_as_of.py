@@ -252,6 +252,9 @@ class Story:
                     f"follow-ups/{f}",
                     "assessments",
                     f"assessments/{a}",
+                    "checklist",
+                    "users",
+                    "me",
                 )
             ),
         ]
