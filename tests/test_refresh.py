@@ -1,0 +1,269 @@
+"""After a change, the cascade's figures are refreshed where the change touched them only,
+and are the same as if everything had been computed afresh (services.data_version's change
+numbers, metrics._refresh)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from strategy_app.extensions import db
+from strategy_app.models import CheckIn, DataChange, Indicator, Measurement, Milestone
+from strategy_app.services.evaluation import metrics
+from strategy_app.services.plumbing import data_version
+from tests.conftest import FIXED_TODAY
+from tests.queries import counting_queries
+
+
+def fresh() -> metrics.Overview:
+    """The whole overview computed from nothing (no cache)."""
+    return metrics._overview(FIXED_TODAY, None)
+
+
+def same(a: metrics.Overview, b: metrics.Overview) -> None:
+    assert a.objective_service == b.objective_service
+    assert a.results == b.results
+    assert a.rollups == b.rollups
+    assert a.scorecards == b.scorecards
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def world(app, make):
+    """Two departments, two service strategies, three objectives with plans and indicators."""
+    make.organization()
+    sales, logistics = make.department(), make.department()
+    company = make.company_strategy()
+    services = [make.service_strategy(links=[(company, "supports")]) for _ in range(2)]
+    objectives = [make.objective(services[0]), make.objective(services[0])]
+    objectives.append(make.objective(services[1]))
+    plans = []
+    for o in objectives:
+        make.indicator(o, milestones=[(date(2026, 4, 1), 30.0)], actuals=[(date(2026, 5, 1), 40.0)])
+        for dept in (sales, logistics):
+            p = make.plan(o, dept, state="in_progress", progress_pct=30, due_date=date(2026, 6, 1))
+            make.indicator(p, actuals=[(date(2026, 3, 1), 12.0)])
+            plans.append(p)
+    db.session.commit()
+    return {
+        "departments": (sales, logistics),
+        "services": services,
+        "objectives": objectives,
+        "plans": plans,
+    }
+
+
+def refreshed_after(change) -> metrics.Overview:
+    """Cache the overview, make a change and commit it, and read the overview again."""
+    metrics.overview(FIXED_TODAY)
+    db.session.commit()
+    change()
+    db.session.commit()
+    return metrics.overview(FIXED_TODAY)
+
+
+def first_indicator_of(plan) -> Indicator:
+    return db.session.scalar(sa.select(Indicator).where(Indicator.action_plan_id == plan.id))
+
+
+def move_to_objective(indicator: Indicator, objective) -> None:
+    with db.session.no_autoflush:  # both references change in one UPDATE
+        indicator.action_plan = None
+        indicator.objective = objective
+
+
+CHANGES = {
+    "a new actual": lambda w, make: db.session.add(
+        Measurement(indicator=first_indicator_of(w["plans"][0]), date=date(2026, 6, 10), value=90.0)
+    ),
+    "an actual edited": lambda w, make: setattr(
+        db.session.scalar(
+            sa.select(Measurement).where(
+                Measurement.indicator_id == first_indicator_of(w["plans"][1]).id
+            )
+        ),
+        "value",
+        0.5,
+    ),
+    "an actual deleted": lambda w, make: db.session.delete(
+        db.session.scalar(
+            sa.select(Measurement).where(
+                Measurement.indicator_id == first_indicator_of(w["plans"][2]).id
+            )
+        )
+    ),
+    "a milestone added": lambda w, make: db.session.add(
+        Milestone(
+            indicator=first_indicator_of(w["plans"][3]),
+            date=date(2026, 5, 1),
+            expected_value=95.0,
+        )
+    ),
+    "a plan's state and progress": lambda w, make: (
+        setattr(w["plans"][0], "state", "blocked"),
+        setattr(w["plans"][0], "progress_pct", 80),
+    ),
+    "a plan moved to another objective": lambda w, make: setattr(
+        w["plans"][0], "objective", w["objectives"][2]
+    ),
+    "a plan moved to another department": lambda w, make: setattr(
+        w["plans"][1], "department", w["departments"][0]
+    ),
+    "a plan archived": lambda w, make: setattr(w["plans"][4], "archived_at", now()),
+    "an indicator archived": lambda w, make: setattr(
+        first_indicator_of(w["plans"][5]), "archived_at", now()
+    ),
+    "an indicator moved from a plan to an objective": lambda w, make: move_to_objective(
+        first_indicator_of(w["plans"][0]), w["objectives"][1]
+    ),
+    "an indicator's target": lambda w, make: setattr(
+        first_indicator_of(w["plans"][2]), "target_value", 20.0
+    ),
+    "an objective archived": lambda w, make: setattr(w["objectives"][1], "archived_at", now()),
+    "an objective moved to another service strategy": lambda w, make: setattr(
+        w["objectives"][0], "service_strategy", w["services"][1]
+    ),
+    "a new objective with a plan": lambda w, make: make.indicator(
+        make.plan(make.objective(w["services"][1]), w["departments"][1], progress_pct=10),
+        actuals=[(date(2026, 2, 1), 70.0)],
+    ),
+    "a service strategy archived": lambda w, make: setattr(w["services"][0], "archived_at", now()),
+    "a department archived": lambda w, make: setattr(w["departments"][1], "archived_at", now()),
+    "a check-in": lambda w, make: db.session.add(
+        CheckIn(action_plan=w["plans"][0], state="in_progress", progress_pct=30, text="On it")
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_a_refresh_after_a_change_equals_a_fresh_computation(world, make, name):
+    before = fresh()
+    after = refreshed_after(lambda: CHANGES[name](world, make))
+    same(after, fresh())
+    if name != "a check-in":
+        assert (after.results, after.rollups, after.scorecards) != (
+            before.results,
+            before.rollups,
+            before.scorecards,
+        ) or after.objective_service != before.objective_service, "the change moved nothing"
+
+
+def test_changes_one_after_another_keep_the_figures_right(world, make):
+    """Every change in turn, each read after the one before: the refreshes add up."""
+    metrics.overview(FIXED_TODAY)
+    db.session.commit()
+    for change in CHANGES.values():
+        change(world, make)
+        db.session.commit()
+        same(metrics.overview(FIXED_TODAY), fresh())
+        db.session.commit()
+
+
+def test_several_changes_between_two_reads_are_all_applied(world, make):
+    metrics.overview(FIXED_TODAY)
+    db.session.commit()
+    for name in ("a new actual", "a plan archived", "an objective archived", "a milestone added"):
+        CHANGES[name](world, make)
+        db.session.commit()
+    same(metrics.overview(FIXED_TODAY), fresh())
+
+
+def test_a_refresh_reads_only_what_was_touched(world, make):
+    """After one actual, a few small queries, however many objectives there are; a change
+    that touches nothing the figures read costs none but the change count's."""
+    for _ in range(20):  # many objectives the change does not touch
+        o = make.objective(world["services"][0])
+        make.indicator(make.plan(o, world["departments"][0]), actuals=[(date(2026, 1, 5), 1.0)])
+    db.session.commit()
+
+    def queries_after(change) -> int:
+        metrics.overview(FIXED_TODAY)
+        db.session.commit()
+        change()
+        db.session.commit()
+        db.session.execute(sa.text("SELECT 1"))
+        with counting_queries() as queries:
+            metrics.overview(FIXED_TODAY)
+        db.session.commit()
+        return len(queries)
+
+    indicator = first_indicator_of(world["plans"][0])
+    one_actual = queries_after(
+        lambda: db.session.add(Measurement(indicator=indicator, date=date(2026, 6, 2), value=1.0))
+    )
+    # change count, changes, what they touched, objectives, plans, indicators, milestones,
+    # actuals
+    assert one_actual <= 8
+    check_in = queries_after(
+        lambda: db.session.add(
+            CheckIn(action_plan=world["plans"][0], state="in_progress", progress_pct=5)
+        )
+    )
+    assert check_in == 2  # the change count and the changes: nothing to recompute
+
+
+def test_a_figure_older_than_the_kept_changes_is_computed_afresh(world, make, monkeypatch):
+    metrics.overview(FIXED_TODAY)
+    db.session.commit()
+    CHANGES["a new actual"](world, make)
+    db.session.commit()
+    db.session.execute(sa.delete(DataChange))  # as if they had been forgotten
+    db.session.commit()
+    calls = []
+    real = metrics._overview
+    monkeypatch.setattr(metrics, "_overview", lambda *a: calls.append(1) or real(*a))
+    same(metrics.overview(FIXED_TODAY), fresh())
+    assert calls, "not computed afresh"
+
+
+def test_each_change_is_numbered_in_commit_order_with_what_it_touched(world, make):
+    def last():
+        return db.session.execute(
+            sa.select(DataChange.seq, DataChange.touched).order_by(DataChange.seq.desc()).limit(1)
+        ).one()
+
+    seq, _ = last()
+    indicator = first_indicator_of(world["plans"][0])
+    db.session.add(Measurement(indicator=indicator, date=date(2026, 6, 3), value=3.0))
+    db.session.commit()
+    seq2, touched = last()
+    assert seq2 == seq + 1
+    assert touched["refs"]["indicator_id"] == [indicator.id]
+    assert list(touched["ids"]) == ["Measurement"]
+    assert data_version._current_row().seq == seq2
+
+
+def test_a_bulk_change_is_recorded_as_touching_everything(app, make, monkeypatch):
+    monkeypatch.setattr(data_version, "MOST_TOUCHED", 5)
+    o = make.objective()
+    for _ in range(3):
+        make.plan(o)  # each plan: its id, and its department's
+    db.session.commit()
+    touched = db.session.scalar(
+        sa.select(DataChange.touched).order_by(DataChange.seq.desc()).limit(1)
+    )
+    assert touched == {"all": True}
+
+
+def test_another_app_instance_sees_a_change_on_its_next_request(world, app_factory, make):
+    """Two app instances (two workers, or two hosts) on one database, each with its cache:
+    what one writes shows in the other's very next request, refreshed, not stale."""
+    plan = world["plans"][0]
+    indicator_id = first_indicator_of(plan).id
+    assert metrics.overview(FIXED_TODAY).results[indicator_id].actual == 12.0
+    db.session.commit()
+
+    other = app_factory()
+    with other.app_context():
+        assert metrics.overview(FIXED_TODAY).results[indicator_id].actual == 12.0
+        db.session.add(Measurement(indicator_id=indicator_id, date=date(2026, 6, 10), value=77.0))
+        db.session.commit()
+        db.session.remove()
+
+    assert metrics.overview(FIXED_TODAY).results[indicator_id].actual == 77.0
+    same(metrics.overview(FIXED_TODAY), fresh())
