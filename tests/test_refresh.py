@@ -181,6 +181,8 @@ def test_a_refresh_reads_only_what_was_touched(world, make):
         make.indicator(make.plan(o, world["departments"][0]), actuals=[(date(2026, 1, 5), 1.0)])
     db.session.commit()
 
+    read: list[str] = []
+
     def queries_after(change) -> int:
         metrics.overview(FIXED_TODAY)
         db.session.commit()
@@ -190,21 +192,32 @@ def test_a_refresh_reads_only_what_was_touched(world, make):
         with counting_queries() as queries:
             metrics.overview(FIXED_TODAY)
         db.session.commit()
+        read[:] = queries
         return len(queries)
 
     indicator = first_indicator_of(world["plans"][0])
     one_actual = queries_after(
         lambda: db.session.add(Measurement(indicator=indicator, date=date(2026, 6, 2), value=1.0))
     )
-    # change count, changes, what they touched, objectives, plans, indicators, milestones,
-    # actuals
-    assert one_actual <= 8
+    # change count, changes, the objectives touched, plans, indicators, milestones, actuals:
+    # as many as computing everything afresh, but on a few rows
+    assert one_actual <= 7
     check_in = queries_after(
         lambda: db.session.add(
             CheckIn(action_plan=world["plans"][0], state="in_progress", progress_pct=5)
         )
     )
     assert check_in == 2  # the change count and the changes: nothing to recompute
+
+    # A change that touches everything is not read: the figures are computed afresh at once,
+    # in as many queries as with no figure kept at all.
+    everything = queries_after(lambda: setattr(world["services"][1], "archived_at", now()))
+    assert not any("data_changes" in q for q in read)
+    data_version.cache().clear()
+    db.session.execute(sa.text("SELECT 1"))  # the transaction is open before counting
+    with counting_queries() as queries:
+        metrics.overview(FIXED_TODAY)
+    assert everything == len(queries)
 
 
 def test_a_figure_older_than_the_kept_changes_is_computed_afresh(world, make, monkeypatch):

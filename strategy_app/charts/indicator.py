@@ -23,6 +23,7 @@ from strategy_app.charts.base import (
     vertical_marker,
     with_table,
 )
+from strategy_app.charts.memo import remembered
 from strategy_app.charts.style import (
     LINE,
     PAGE,
@@ -165,6 +166,7 @@ def _traces(spec, points, as_of, result, unit, s: Surface, decimals=None) -> lis
     return traces
 
 
+@remembered
 def expected_vs_actual(
     spec: rules.IndicatorSpec,
     measurements: Iterable[tuple[date, float]],

@@ -44,6 +44,9 @@ class DataVersion(db.Model):
     token: Mapped[str] = mapped_column(sa.String(32))
     # Counts the committed changes: the DataChange rows numbered up to it are committed.
     seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The number of the last change that touched everything (a figure made before it is
+    # computed afresh, without reading the changes).
+    everything_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class DataChange(db.Model):

@@ -339,19 +339,20 @@ def _overview(as_of: date, objective_ids: Iterable[int] | None) -> Overview:
 
 # The kinds of rows the overview reads; a change of any other kind leaves it as it is.
 _THROUGH_OBJECTIVE = {"Objective", "ActionPlan", "Indicator", "Milestone", "Measurement"}
-_EVERYTHING = {"ServiceStrategy", "Department"}
+_EVERYTHING = data_version.WIDE_KINDS
 
 
-def _touched_objectives(touched: data_version.Touched) -> set[int] | None:
-    """The objectives whose figures the changes may have moved (None: perhaps all)."""
+def _touched_objectives(touched: data_version.Touched) -> tuple[set[int], dict[int, int]] | None:
+    """The objectives whose figures the changes may have moved, and which of them are live
+    (objective id -> service strategy id), in one query; None: perhaps all of them."""
     if any(touched.of(kind) for kind in _EVERYTHING):
         return None
     if not any(touched.of(kind) for kind in _THROUGH_OBJECTIVE):
-        return set()
+        return set(), {}
     objectives = set(touched.of("Objective")) | touched.ref("objective_id")
     plans = set(touched.of("ActionPlan")) | touched.ref("action_plan_id")
     indicators = set(touched.of("Indicator")) | touched.ref("indicator_id")
-    if len(plans) + len(indicators) > _IN_LIST_LIMIT:
+    if len(objectives) + len(plans) + len(indicators) > _IN_LIST_LIMIT:
         return None
     through: list[sa.Select] = []
     if indicators:
@@ -362,22 +363,33 @@ def _touched_objectives(touched: data_version.Touched) -> set[int] | None:
         )
     if plans:
         through.append(sa.select(ActionPlan.objective_id).where(ActionPlan.id.in_(plans)))
-    if through:  # one query for both
-        found = db.session.scalars(sa.union(*through) if len(through) > 1 else through[0])
-        objectives.update(o for o in found if o is not None)
-    return objectives
+    which = Objective.id.in_(objectives)
+    if through:
+        which = sa.or_(which, Objective.id.in_(sa.union(*through).scalar_subquery()))
+    live = sa.and_(Objective.archived_at.is_(None), ServiceStrategy.archived_at.is_(None))
+    rows = db.session.execute(
+        sa.select(
+            Objective.id,
+            Objective.service_strategy_id,
+            sa.case((live, 1), else_=0).label("live"),
+        )
+        .join(Objective.service_strategy)
+        .where(which)
+    ).all()
+    objectives.update(r.id for r in rows)
+    return objectives, {r.id: r.service_strategy_id for r in rows if r.live}
 
 
 def _refresh(old: Overview, touched: data_version.Touched) -> Overview | None:
     """The overview after changes, from the one before: only the objectives they touched are
     computed again, with the scorecards of the departments of their plans (then and now).
     None when that is not worth it (the changes touched too much)."""
-    objectives = _touched_objectives(touched)
-    if objectives is None or len(objectives) > _IN_LIST_LIMIT // 2:
+    found = _touched_objectives(touched)
+    if found is None or len(found[0]) > _IN_LIST_LIMIT // 2:
         return None
+    objectives, live = found
     if not objectives:
         return old
-    live = _objective_rows(objectives, live_only=True)
     new_results, new_parts = _parts(old.as_of, live, everything=False)
     results = dict(old.results)
     parts = dict(old.parts)

@@ -43,6 +43,9 @@ _CHANGED_KEY = "data_changed"
 _TOUCHED_KEY = "data_touched"
 # The references a change records beside the ids of the rows it changed.
 REF_KEYS = ("objective_id", "action_plan_id", "indicator_id")
+# Changes of these kinds of rows move figures across the whole cascade (a service strategy or
+# a department archived or restored): recorded as touching everything.
+WIDE_KINDS = frozenset({"ServiceStrategy", "Department"})
 # A transaction that touches more rows than this is recorded as touching everything.
 MOST_TOUCHED = 2000
 # How many changes are kept: a figure computed before them is computed afresh.
@@ -65,6 +68,8 @@ def mark_changed(session: Session, touched: dict | None = None) -> None:
     for part in ("ids", "refs"):
         for key, values in touched.get(part, {}).items():
             kept[part].setdefault(key, set()).update(values)
+    if WIDE_KINDS & set(kept["ids"]):
+        kept["all"] = True
     size = sum(len(v) for part in ("ids", "refs") for v in kept[part].values())
     if size > MOST_TOUCHED:
         kept["all"] = True
@@ -85,13 +90,15 @@ def bump(conn: sa.Connection, touched: dict | None = None) -> str:
     token = uuid.uuid4().hex
     table = DataVersion.__table__
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(id=1, token=token, seq=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.id], set_={"token": token, "seq": table.c.seq + 1}
-    )
+    stored = _stored(touched)
+    stmt = dialect.insert(table).values(id=1, token=token, seq=1, everything_seq=1)
+    changed = {"token": token, "seq": table.c.seq + 1}
+    if stored.get("all"):
+        changed["everything_seq"] = table.c.seq + 1
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_=changed)
     seq = conn.execute(stmt.returning(table.c.seq)).scalar_one()
     changes = DataChange.__table__
-    conn.execute(sa.insert(changes).values(seq=seq, touched=_stored(touched)))
+    conn.execute(sa.insert(changes).values(seq=seq, touched=stored))
     if seq % 50 == 0:  # now and then, forget the oldest
         conn.execute(sa.delete(changes).where(changes.c.seq <= seq - KEPT_CHANGES))
     return token
@@ -104,7 +111,9 @@ def current() -> str | None:
 
 def _current_row():
     return db.session.execute(
-        sa.select(DataVersion.token, DataVersion.seq).where(DataVersion.id == 1)
+        sa.select(DataVersion.token, DataVersion.seq, DataVersion.everything_seq).where(
+            DataVersion.id == 1
+        )
     ).first()
 
 
@@ -221,7 +230,7 @@ class Cache:
         row = _current_row()
         if row is None:
             return compute()
-        token, seq = row
+        token, seq, everything_seq = row
         past = session.info.get(PAST_KEY)
         full = (token, past, key)
         with self._lock:
@@ -230,7 +239,8 @@ class Cache:
                 return self._items[full]  # type: ignore[return-value]
             prior = self._latest.get(key) if past is None else None
         value = None
-        if prior is not None and prior[0] < seq:
+        # Worth reading the changes only if none of them touched everything, and all are kept.
+        if prior is not None and everything_seq <= prior[0] < seq <= prior[0] + KEPT_CHANGES:
             touched = touched_between(prior[0], seq)
             if touched is not None:
                 value = refresh(prior[1], touched)  # type: ignore[arg-type]
