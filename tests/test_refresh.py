@@ -13,6 +13,7 @@ from strategy_app.extensions import db
 from strategy_app.models import CheckIn, DataChange, Indicator, Measurement, Milestone
 from strategy_app.services.evaluation import metrics
 from strategy_app.services.plumbing import data_version
+from strategy_app.services.reads import alignment
 from tests.conftest import FIXED_TODAY
 from tests.queries import counting_queries
 
@@ -280,3 +281,30 @@ def test_another_app_instance_sees_a_change_on_its_next_request(world, app_facto
 
     assert metrics.overview(FIXED_TODAY).results[indicator_id].actual == 77.0
     same(metrics.overview(FIXED_TODAY), fresh())
+
+
+def fresh_alignment():
+    return alignment._assemble(FIXED_TODAY, alignment._parts(FIXED_TODAY, None))
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_the_alignment_report_after_a_change_equals_a_fresh_one(world, make, name):
+    alignment.findings(FIXED_TODAY)
+    db.session.commit()
+    CHANGES[name](world, make)
+    db.session.commit()
+    assert alignment.findings(FIXED_TODAY).findings == fresh_alignment().findings
+
+
+def test_the_alignment_report_follows_changes_one_after_another(world, make):
+    alignment.findings(FIXED_TODAY)
+    db.session.commit()
+    seen = set()
+    for change in CHANGES.values():
+        change(world, make)
+        db.session.commit()
+        report = alignment.findings(FIXED_TODAY)
+        assert report.findings == fresh_alignment().findings
+        seen.add(report.total)
+        db.session.commit()
+    assert len(seen) > 2, "the changes moved no finding: the test proves nothing"

@@ -342,7 +342,7 @@ _THROUGH_OBJECTIVE = {"Objective", "ActionPlan", "Indicator", "Milestone", "Meas
 _EVERYTHING = data_version.WIDE_KINDS
 
 
-def _touched_objectives(touched: data_version.Touched) -> tuple[set[int], dict[int, int]] | None:
+def touched_objectives(touched: data_version.Touched) -> tuple[set[int], dict[int, int]] | None:
     """The objectives whose figures the changes may have moved, and which of them are live
     (objective id -> service strategy id), in one query; None: perhaps all of them."""
     if any(touched.of(kind) for kind in _EVERYTHING):
@@ -384,7 +384,7 @@ def _refresh(old: Overview, touched: data_version.Touched) -> Overview | None:
     """The overview after changes, from the one before: only the objectives they touched are
     computed again, with the scorecards of the departments of their plans (then and now).
     None when that is not worth it (the changes touched too much)."""
-    found = _touched_objectives(touched)
+    found = touched_objectives(touched)
     if found is None or len(found[0]) > _IN_LIST_LIMIT // 2:
         return None
     objectives, live = found
