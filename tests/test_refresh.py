@@ -308,3 +308,39 @@ def test_the_alignment_report_follows_changes_one_after_another(world, make):
         seen.add(report.total)
         db.session.commit()
     assert len(seen) > 2, "the changes moved no finding: the test proves nothing"
+
+
+def test_an_actual_entered_through_one_instance_shows_on_the_next_page_of_another(
+    world, app_factory, make, client
+):
+    """Two app instances on one database (two gunicorn workers, or two hosts), each with its
+    own kept figures: an actual entered through the first's form, bringing an off-track
+    indicator back on track, shows on the second's very next page."""
+    indicator = first_indicator_of(world["plans"][0])
+    name, indicator_id, email = indicator.name, indicator.id, make.user("executive").email
+    url = "/objectives/indicators/?status=off_track"
+    db.session.commit()
+    db.session.close()  # no read transaction left open on this side
+
+    other = app_factory()
+    reader = other.test_client()
+    with other.app_context():
+        r = reader.post("/login", data={"email": email, "password": make.PASSWORD})
+        assert r.status_code == 302
+        assert name in reader.get(url).get_data(as_text=True)  # off track, and kept now
+
+    r = client.post("/login", data={"email": email, "password": make.PASSWORD})
+    assert r.status_code == 302
+    r = client.post(
+        f"/actuals/{indicator_id}/new",
+        data={
+            "date": FIXED_TODAY.isoformat(),
+            "value": "60",
+        },
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)
+    db.session.close()
+
+    with other.app_context():
+        page = reader.get(url).get_data(as_text=True)
+    assert name not in page
