@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from strategy_app.extensions import db
 from strategy_app.models import CheckIn, DataChange, Indicator, Measurement, Milestone
-from strategy_app.services.evaluation import metrics
+from strategy_app.services.evaluation import clock, history, metrics
 from strategy_app.services.plumbing import data_version
 from strategy_app.services.reads import alignment
 from tests.conftest import FIXED_TODAY
@@ -344,3 +344,69 @@ def test_an_actual_entered_through_one_instance_shows_on_the_next_page_of_anothe
     with other.app_context():
         page = reader.get(url).get_data(as_text=True)
     assert name not in page
+
+
+# --- a past day: a change made after it leaves it as it was ---------------------------------
+
+PAST_DAY = date(2026, 3, 5)
+
+
+@pytest.fixture
+def dated_world(app, make):
+    """A plan and an indicator made on 2 March, an actual on the 4th; today is the 10th."""
+    with clock.travel(date(2026, 3, 2)):
+        o = make.objective()
+        plan = make.plan(o, make.department(), state="in_progress", progress_pct=10)
+        indicator = make.indicator(plan, actuals=[(date(2026, 3, 1), 10.0)])
+        db.session.commit()
+    with clock.travel(date(2026, 3, 4)):
+        db.session.add(Measurement(indicator=indicator, date=date(2026, 3, 4), value=20.0))
+        db.session.commit()
+    return plan, indicator
+
+
+@pytest.fixture
+def computed(monkeypatch) -> list[int]:
+    """One item per computation of the whole overview."""
+    calls: list[int] = []
+    real = metrics._overview
+    monkeypatch.setattr(metrics, "_overview", lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
+def past_overview() -> metrics.Overview:
+    """The overview of PAST_DAY, read in the past."""
+    db.session.commit()
+    assert history.enter(PAST_DAY)
+    try:
+        return metrics.overview(PAST_DAY)
+    finally:
+        history.leave()
+
+
+def test_a_past_day_is_not_computed_again_after_a_change_made_since(dated_world, computed):
+    plan, indicator = dated_world
+    with clock.travel(date(2026, 3, 10)):
+        before = past_overview()
+        assert before.results[indicator.id].actual == 20.0
+        plan.progress_pct = 90
+        db.session.add(Measurement(indicator=indicator, date=date(2026, 3, 3), value=99.0))
+        db.session.commit()
+        after = past_overview()
+        assert len(computed) == 1  # reused: what was entered on the 10th was not known on the 5th
+        assert after.results[indicator.id].actual == 20.0
+        data_version.cache().clear()
+        same(after, past_overview())  # and it is what a fresh one reads
+
+
+def test_a_change_recorded_on_or_before_the_day_has_it_computed_again(dated_world, computed):
+    _plan, indicator = dated_world
+    with clock.travel(date(2026, 3, 10)):
+        past_overview()
+    with clock.travel(PAST_DAY):  # a late story written on its day (as the demo's loader does)
+        db.session.add(Measurement(indicator=indicator, date=PAST_DAY, value=55.0))
+        db.session.commit()
+    with clock.travel(date(2026, 3, 10)):
+        after = past_overview()
+    assert len(computed) == 2
+    assert after.results[indicator.id].actual == 55.0

@@ -9,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
+
 # revision identifiers, used by Alembic.
 revision = 'c17perf0001'
 down_revision = 'c14charts01'
@@ -21,6 +22,7 @@ def upgrade():
     op.create_table('data_changes',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('touched', sa.JSON(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_data_changes'))
     )
     with op.batch_alter_table('data_versions', schema=None) as batch_op:

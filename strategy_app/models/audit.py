@@ -63,3 +63,5 @@ class DataChange(db.Model):
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # {"all": true} or {"<entity type>": [ids], "refs": {"objective_id": [ids], ...}}
     touched: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # When it was recorded (the audit log's clock): a past day before it is not moved by it.
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -28,6 +28,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from strategy_app.extensions import db
 from strategy_app.models import DataChange, DataVersion
+from strategy_app.models.base import utcnow
 
 _CHANGED_KEY = "data_changed"
 _TOUCHED_KEY = "data_touched"
@@ -98,7 +100,7 @@ def bump(conn: sa.Connection, touched: dict | None = None) -> str:
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_=changed)
     seq = conn.execute(stmt.returning(table.c.seq)).scalar_one()
     changes = DataChange.__table__
-    conn.execute(sa.insert(changes).values(seq=seq, touched=stored))
+    conn.execute(sa.insert(changes).values(seq=seq, touched=stored, at=utcnow()))
     if seq % 50 == 0:  # now and then, forget the oldest
         conn.execute(sa.delete(changes).where(changes.c.seq <= seq - KEPT_CHANGES))
     return token
@@ -130,6 +132,18 @@ class Touched:
 
     def ref(self, key: str) -> frozenset[int]:
         return self.refs.get(key, frozenset())
+
+
+def _all_after(after: int, upto: int, day) -> bool:
+    """Whether every change numbered after..upto is kept and was recorded after the end of
+    day (one query): such changes leave that day, as it stood, as it was."""
+    count, first = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(DataChange.at)).where(
+            DataChange.seq > after, DataChange.seq <= upto
+        )
+    ).one()
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    return count == upto - after and first is not None and first >= end
 
 
 def touched_between(after: int, upto: int) -> Touched | None:
@@ -222,8 +236,13 @@ class Cache:
     ) -> T:
         """As get_or_compute, but when this key was computed at an earlier change, and the
         changes since are all kept, refresh(old value, what they touched) makes the new
-        value (it returns None to have it computed afresh). Never for the past (as of a
-        date), whose views the changes do not describe."""
+        value (it returns None to have it computed afresh).
+
+        In the past (a session showing a day as it stood, services.evaluation.history) the
+        value is reused as it is: a change made now is recorded after that day, and the past
+        is rebuilt by undoing every later change, so it leaves that day as it was. Only a
+        change that touched everything (a bulk load, a restore) has the past computed again.
+        """
         session = db.session
         if session.info.get(_CHANGED_KEY) or session.new or session.dirty or session.deleted:
             return compute()
@@ -233,25 +252,30 @@ class Cache:
         token, seq, everything_seq = row
         past = session.info.get(PAST_KEY)
         full = (token, past, key)
+        latest = (past, key)
         with self._lock:
             if full in self._items:
                 self._items.move_to_end(full)
                 return self._items[full]  # type: ignore[return-value]
-            prior = self._latest.get(key) if past is None else None
+            prior = self._latest.get(latest)
         value = None
-        # Worth reading the changes only if none of them touched everything, and all are kept.
-        if prior is not None and everything_seq <= prior[0] < seq <= prior[0] + KEPT_CHANGES:
-            touched = touched_between(prior[0], seq)
-            if touched is not None:
-                value = refresh(prior[1], touched)  # type: ignore[arg-type]
+        if prior is not None and everything_seq <= prior[0] < seq:
+            if past is not None:
+                if _all_after(prior[0], seq, past):
+                    value = prior[1]  # the same day, as it stood: no later change moves it
+            # Worth reading the changes only if none touched everything, and all are kept.
+            elif seq <= prior[0] + KEPT_CHANGES:
+                touched = touched_between(prior[0], seq)
+                if touched is not None:
+                    value = refresh(prior[1], touched)  # type: ignore[arg-type]
         if value is None:
             value = compute()
         with self._lock:
             self._items[full] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-            if past is None and (key not in self._latest or self._latest[key][0] < seq):
-                self._latest[key] = (seq, value)
+            if latest not in self._latest or self._latest[latest][0] < seq:
+                self._latest[latest] = (seq, value)
                 while len(self._latest) > self.size:
                     del self._latest[next(iter(self._latest))]
         return value
