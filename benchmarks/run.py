@@ -13,9 +13,11 @@ import argparse
 import http.client
 import json
 import os
+import platform
 import re
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -332,6 +334,29 @@ TARGETS_TEXT = (
 )
 
 
+def machine() -> str:
+    """The machine the run measured: processor, cores, memory, Python and SQLite versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(
+            int(line.split()[1]) // 1024 // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        ram = f", {memory} GB"
+    except (OSError, StopIteration, ValueError):
+        ram = ""
+    load = f", load {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    return (
+        f"{cpu}, {os.cpu_count()} cores{ram}{load}; Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
@@ -492,8 +517,8 @@ def main() -> int:
     sizes = f"{args.plans} plans" + (f" (and {args.small_plans})" if args.small_plans else "")
     header = (
         f"Benchmark: {sizes} on {engine}, gunicorn -w {args.workers}, "
-        f"{args.requests} timed requests per URL after {WARM_UP} warm-up ({time.strftime('%F')}, "
-        f'{os.cpu_count()} cores). Medians in ms; "after a write": each GET right after one '
+        f"{args.requests} timed requests per URL after {WARM_UP} warm-up ({time.strftime('%F')}; "
+        f'{machine()}). Medians in ms; "after a write": each GET right after one '
         f'actual posted through the API; "as of": the same URL with ?as_of= 91 days ago.'
     )
     table = report(rows, header)
