@@ -16,6 +16,7 @@ from strategy_app.reports.paging import paginate_list
 from strategy_app.services.evaluation.clock import today
 from strategy_app.services.evaluation.rules import STATUSES
 from strategy_app.services.reads import indicator_list
+from strategy_app.widgets import QuickSelect
 
 PER_PAGE = 50
 NO_UNIT = "(none)"
@@ -37,7 +38,11 @@ class IndicatorFilterForm(FlaskForm):
         "Department", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
     )
     objective = SelectField(
-        "Objective", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
+        "Objective",
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[id_in_range],
+        widget=QuickSelect(),
     )
     unit = SelectField("Unit", default="")
 

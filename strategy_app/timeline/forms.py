@@ -8,6 +8,7 @@ from wtforms import SelectChoice, SelectField
 
 from strategy_app.extensions import db
 from strategy_app.models import Department, Objective, ServiceStrategy
+from strategy_app.widgets import QuickSelect
 
 
 class TimelineFilterForm(FlaskForm):
@@ -17,7 +18,7 @@ class TimelineFilterForm(FlaskForm):
         csrf = False
 
     department = SelectField("Department", default="")
-    objective = SelectField("Objective", default="")
+    objective = SelectField("Objective", default="", widget=QuickSelect())
 
     def load_choices(self) -> None:
         """Live departments and objectives (two queries)."""
