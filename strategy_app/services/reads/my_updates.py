@@ -37,6 +37,7 @@ from strategy_app.services.evaluation.rules import (
     current_period_start,
     due_an_actual,
 )
+from strategy_app.services.plumbing import per_version
 from strategy_app.services.reads.alignment import IN_LIST_LIMIT, milestone_dates
 
 LIMIT = 100  # items listed per kind; the totals count them all
@@ -229,8 +230,13 @@ def my_updates(user: User, as_of: date) -> MyUpdates:
 
 
 def waiting_count(user: User, as_of: date) -> int:
-    """How many things wait on user (the navigation's badge): the totals of my_updates, read
-    in two queries (plans with their follow-ups count, then indicators)."""
+    """How many things wait on user (the navigation's badge on every page): the totals of
+    my_updates, counted once per data version (then one query while nothing changes)."""
+    return per_version.memo("waiting_count", (user.id, as_of), lambda: _waiting(user, as_of))
+
+
+def _waiting(user: User, as_of: date) -> int:
+    """waiting_count read in two queries (plans with their follow-ups count, then indicators)."""
     end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
     last_check_in = (
         sa.select(sa.func.max(CheckIn.created_at))
