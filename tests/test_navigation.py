@@ -42,7 +42,12 @@ def test_the_badge_counts_what_my_updates_lists(app, make):
     assert len(statements) == 3  # the data version, then the count's two queries
     with counting_queries() as statements:
         assert waiting_count(lead, TODAY) == expected
-    assert len(statements) == 1  # nothing changed: the count is kept
+    assert statements == []  # nothing changed: the count is kept
+    db.session.commit()
+    assert lead.role == "lead"  # loaded again before counting
+    with counting_queries() as statements:
+        assert waiting_count(lead, TODAY) == expected
+    assert len(statements) == 1  # a new transaction reads the data version again
     viewer = make.user("viewer", email="nobody@example.test")
     db.session.commit()
     assert viewer.role == "viewer"  # loaded before counting

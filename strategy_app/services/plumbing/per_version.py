@@ -1,28 +1,88 @@
 """Small figures derived from the data (a person's count, a page's ranking), kept per data
-version beside the cascade's figures, so that a warm page reads them instead of walking
-every row again."""
+version, so that a warm page reads them instead of walking every row again.
+
+Kept per app under the data version's token (services.plumbing.data_version): what one
+worker or host writes changes the token, and every worker computes afresh on its next
+request. The token is read once per transaction, however many figures a page asks for.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from flask import current_app
+
+from strategy_app.extensions import db
 from strategy_app.services.plumbing import data_version
 
 T = TypeVar("T")
+_VERSION_KEY = "per_version_seen"
+_STORE_KEY = "per_version_figures"
+TABLES = 64  # (token, past day, name) tables kept; the oldest go first
+
+
+class _Store:
+    """The tables of one app, each a dict of key -> value for one (token, past day, name)."""
+
+    def __init__(self) -> None:
+        self.tables: OrderedDict[tuple, dict] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def table(self, full: tuple) -> dict:
+        with self.lock:
+            found = self.tables.get(full)
+            if found is None:
+                found = self.tables[full] = {}
+                while len(self.tables) > TABLES:
+                    self.tables.popitem(last=False)
+            else:
+                self.tables.move_to_end(full)
+            return found
+
+
+def _store() -> _Store:
+    return current_app.extensions.setdefault(_STORE_KEY, _Store())
+
+
+def _token() -> str | None:
+    """The data version's token, read once per transaction of the request's session."""
+    session = db.session()  # the request's Session (get_transaction is not proxied)
+    kept = session.info.get(_VERSION_KEY)
+    transaction = session.get_transaction()
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
+    token = data_version.current()
+    session.info[_VERSION_KEY] = (session.get_transaction(), token)
+    return token
 
 
 def memo(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     """compute(), kept under (name, key) for as long as the data stays the same.
 
-    One entry of data_version's cache per name holds every key's value for the current
-    token (and past day), so that per-person values do not push the cascade's figures out.
-    A session with changes of its own gets a fresh table each time: it computes and keeps
-    nothing. Values must be plain data (no ORM objects: they outlive the session).
+    A session with changes of its own (flushed or not) sees data no token describes yet:
+    it computes and keeps nothing. Values must be plain data (no ORM objects: they outlive
+    the session).
     """
-    table: dict = data_version.cache().get_or_compute(("per_version", name), dict)
+    session = db.session
+    if session.info.get(data_version._CHANGED_KEY) or session.new or session.dirty:
+        return compute()
+    if session.deleted:
+        return compute()
+    token = _token()
+    if token is None:
+        return compute()
+    table = _store().table((token, session.info.get(data_version.PAST_KEY), name))
     if key in table:
         return table[key]
     value = compute()
     table[key] = value
     return value
+
+
+def clear() -> None:
+    """Forget every kept figure (tests measuring a cold page)."""
+    with _store().lock:
+        _store().tables.clear()
