@@ -37,6 +37,8 @@ def test_the_badge_counts_what_my_updates_lists(app, make):
     full = my_updates(lead, TODAY)
     expected = full.plan_total + full.indicator_total + len(full.follow_ups)
     assert expected >= 3
+    db.session.commit()  # a fresh transaction, as a request starts with
+    assert lead.role == "lead"  # loaded again before counting
     with counting_queries() as statements:
         assert waiting_count(lead, TODAY) == expected
     assert len(statements) == 3  # the data version, then the count's two queries
@@ -106,3 +108,24 @@ def test_the_badge_follows_a_change_made_through_another_app_instance(
         db.session.remove()
 
     assert _badge(client) == before + 1
+
+
+def test_my_updates_follows_a_change_made_through_another_app_instance(
+    client, login, make, app_factory
+):
+    """What waits on a person is kept while nothing changes: a plan closed through another
+    worker leaves their list on this one's next request."""
+    lead = _world(make)
+    login(lead)
+    assert ">Overdue<" in client.get("/reports/my-updates").get_data(as_text=True)
+    plan_id = db.session.scalar(sa.select(ActionPlan.id).where(ActionPlan.title == "Overdue"))
+    db.session.commit()
+
+    other = app_factory()
+    with other.app_context():
+        plan = db.session.get(ActionPlan, plan_id)
+        plan.state, plan.progress_pct = "done", 100
+        db.session.commit()
+        db.session.remove()
+
+    assert ">Overdue<" not in client.get("/reports/my-updates").get_data(as_text=True)
