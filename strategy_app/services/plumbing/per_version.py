@@ -19,7 +19,6 @@ from strategy_app.extensions import db
 from strategy_app.services.plumbing import data_version
 
 T = TypeVar("T")
-_VERSION_KEY = "per_version_seen"
 _STORE_KEY = "per_version_figures"
 TABLES = 64  # (token, past day, name) tables kept; the oldest go first
 
@@ -48,15 +47,10 @@ def _store() -> _Store:
 
 
 def _token() -> str | None:
-    """The data version's token, read once per transaction of the request's session."""
-    session = db.session()  # the request's Session (get_transaction is not proxied)
-    kept = session.info.get(_VERSION_KEY)
-    transaction = session.get_transaction()
-    if kept is not None and transaction is not None and kept[0] is transaction:
-        return kept[1]
-    token = data_version.current()
-    session.info[_VERSION_KEY] = (session.get_transaction(), token)
-    return token
+    """The data version's token, read once per transaction (shared with data_version's own
+    cache: a page that reads the cascade's figures pays nothing more here)."""
+    known, token = data_version.seen()
+    return token if known else data_version.current()
 
 
 def memo(name: str, key: Hashable, compute: Callable[[], T]) -> T:
