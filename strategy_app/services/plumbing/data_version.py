@@ -108,15 +108,38 @@ def bump(conn: sa.Connection, touched: dict | None = None) -> str:
 
 def current() -> str | None:
     """The token as this request's transaction sees it (None: nothing written yet)."""
-    return db.session.scalar(sa.select(DataVersion.token).where(DataVersion.id == 1))
+    token = db.session.scalar(sa.select(DataVersion.token).where(DataVersion.id == 1))
+    _remember(token)
+    return token
 
 
 def _current_row():
-    return db.session.execute(
+    row = db.session.execute(
         sa.select(DataVersion.token, DataVersion.seq, DataVersion.everything_seq).where(
             DataVersion.id == 1
         )
     ).first()
+    _remember(row[0] if row is not None else None)
+    return row
+
+
+_SEEN_KEY = "data_version_seen"
+
+
+def _remember(token: str | None) -> None:
+    session = db.session()
+    session.info[_SEEN_KEY] = (session.get_transaction(), token)
+
+
+def seen() -> tuple[bool, str | None]:
+    """(True, the token) when this transaction has read the token already; (False, None)
+    otherwise. Lets other keepers of figures (services.plumbing.per_version) share the read."""
+    session = db.session()
+    kept = session.info.get(_SEEN_KEY)
+    transaction = session.get_transaction()
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return True, kept[1]
+    return False, None
 
 
 @dataclass(frozen=True)
