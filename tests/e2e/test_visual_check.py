@@ -11,10 +11,6 @@ from tests.e2e import visual
 
 pytestmark = pytest.mark.e2e
 
-# Known failures after the merge of stop 9 (named in the issue notes): these pass alone but
-# fail once earlier browser tests have changed the shared demo server. Not yet mended.
-KNOWN_AFTER_MERGE = "passes alone; fails after other browser tests change the shared demo data"
-
 SIZES = ((375, 812), (1440, 900), (1920, 1080))
 SLIDE = {"width": 1920, "height": 1080}
 INDICATOR_LINK = r"^/objectives/indicators/(\d+)$"
@@ -89,10 +85,6 @@ def test_charts_of_every_page_fit_at_every_size(page_as, kind):
     assert not found.problems, f"{len(found.problems)} problems:\n" + "\n".join(found.problems)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=KNOWN_AFTER_MERGE,
-)
 def test_every_meeting_slide_fits_a_projector(page_as):
     page = page_as("viewer@demo.test")
     page.set_viewport_size(SLIDE)
@@ -116,10 +108,6 @@ def test_every_meeting_slide_fits_a_projector(page_as):
     assert not found.problems, f"{len(found.problems)} problems:\n" + "\n".join(found.problems)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=KNOWN_AFTER_MERGE,
-)
 @pytest.mark.parametrize("printing", [False, True], ids=["report", "print-view"])
 def test_the_printable_report_fits(page_as, printing):
     page = page_as("viewer@demo.test")
