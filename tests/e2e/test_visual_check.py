@@ -100,7 +100,8 @@ def test_every_meeting_slide_fits_a_projector(page_as):
         assert counter.startswith(f"Slide {n + 1} of {total}"), counter
         titles.append(counter.split(": ", 1)[-1])
         visual.wait_for_charts(page)
-        seen = visual.check(page, f"slide {n + 1} ({titles[-1]})", vertical=True)
+        where = f"slide {n + 1} ({titles[-1]})"
+        seen = visual.check(page, where, vertical=True, min_font=visual.MEETING_FONT)
         found.charts += seen.charts
         found.problems += seen.problems
     visual.record("meeting", found, 1)
