@@ -126,3 +126,16 @@ def test_the_printable_report_fits(page_as, printing):
     visual.record("print-view" if printing else "report", found, len(sizes))
     assert found.charts >= 2
     assert not found.problems, f"{len(found.problems)} problems:\n" + "\n".join(found.problems)
+
+
+def test_the_summary_line_adds_up_every_page_check(tmp_path, monkeypatch):
+    """The line the run ends with: charts × sizes and problems of every test, in any worker."""
+    monkeypatch.setenv("VISUAL_TALLY_DIR", str(tmp_path))
+    assert visual.summary() is None  # nothing checked, nothing said
+    visual.record("dashboard", visual.Found(6, []), 3)
+    visual.record("meeting", visual.Found(12, ["slide 4: a", "slide 9: b"]), 1)
+    line = visual.summary()
+    assert line.startswith("visual check: 18 charts × sizes checked, 2 problems")
+    assert line.endswith("in 2 page checks")
+    visual.clear()
+    assert visual.summary() is None

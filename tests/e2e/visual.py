@@ -165,8 +165,9 @@ def summary() -> str | None:
     charts = sum(x["charts"] for x in lines)
     problems = sum(x["problems"] for x in lines)
     return (
-        f"visual check: {charts} charts drawn and checked (charts × sizes) on {len(lines)}"
-        f" page checks; {problems} overlaps / clippings / scrolls found"
+        f"visual check: {charts} charts × sizes checked, {problems} problems"
+        f" (overlapping or clipped chart text, sideways or slide scrolls, slide text under"
+        f" {MEETING_FONT} px) in {len(lines)} page checks"
     )
 
 
