@@ -106,6 +106,16 @@ def test_every_meeting_slide_fits_a_projector(page_as):
         found.problems += seen.problems
     visual.record("meeting", found, 1)
     assert found.charts >= 4
+    # every department gets its expected-vs-actual slide, every off-track objective its own
+    # (the deck gives the first eight their slides), all reached above with → alone
+    departments = page.locator("#meeting-scorecards tbody th").all_inner_texts()
+    assert departments
+    for name in departments:
+        assert f"{name}: expected vs actual" in titles, name
+    off_track = page.locator("[id^='meeting-troubled'] tr:has(.status-off_track) th")
+    assert off_track.count(), "the demo's deck lists no off-track objective"
+    for name in off_track.all_inner_texts()[:8]:
+        assert name in titles, name
     assert not found.problems, f"{len(found.problems)} problems:\n" + "\n".join(found.problems)
 
 
