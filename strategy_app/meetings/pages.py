@@ -275,7 +275,9 @@ def customer_voice(deck: Deck) -> list[Slide]:
     trend = (
         nps_charts.trend(heard.months, "NPS by month", surface="meeting") if heard.months else None
     )
-    radar = health_reads.latest_radar(deck.as_of, title="Service health by element", height=620)
+    radar = health_reads.latest_radar(
+        deck.as_of, title="Service health by element", height=700, surface=charts.MEETING
+    )
     if trend is None and radar is None and not heard.open_follow_ups:
         return []
     voice = Voice(heard, trend, radar)
