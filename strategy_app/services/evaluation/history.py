@@ -119,24 +119,33 @@ def rewind(
                     row[name] = python_value(table.c[name], before)
 
 
-def rebuild(as_of: date) -> dict[str, dict[int, dict | None]]:
-    """The rows that changed after as_of, as they stood at its end (None: not there then).
+def rebuild(
+    as_of: date, only: dict[str, set[int]] | None = None
+) -> dict[str, dict[int, dict | None]]:
+    """The rows that changed after as_of, as they stood at its end (None: not there then);
+    only: just these rows (by entity name), for a refresh after a change.
 
     One query for the later events, one per table they touched for today's rows.
     """
     tables = world_tables()
-    events = db.session.execute(
-        sa.select(
-            AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.action, AuditEvent.changes
+    query = sa.select(
+        AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.action, AuditEvent.changes
+    ).where(
+        AuditEvent.created_at >= end_of(as_of),
+        AuditEvent.entity_id.is_not(None),
+        AuditEvent.action.in_(ROW_ACTIONS),
+        AuditEvent.entity_type.in_(tables),
+    )
+    if only is not None:
+        query = query.where(
+            sa.or_(
+                *(
+                    sa.and_(AuditEvent.entity_type == name, AuditEvent.entity_id.in_(ids))
+                    for name, ids in only.items()
+                )
+            )
         )
-        .where(
-            AuditEvent.created_at >= end_of(as_of),
-            AuditEvent.entity_id.is_not(None),
-            AuditEvent.action.in_(ROW_ACTIONS),
-            AuditEvent.entity_type.in_(tables),
-        )
-        .order_by(AuditEvent.id.desc())
-    ).all()
+    events = db.session.execute(query.order_by(AuditEvent.id.desc())).all()
     touched: dict[str, set[int]] = {}
     for ev in events:
         touched.setdefault(ev.entity_type, set()).add(ev.entity_id)
@@ -167,40 +176,63 @@ def _later_rows(as_of: date) -> set[str]:
     return set(db.session.scalars(sa.union_all(*checks))) if checks else set()
 
 
-def _prepared(as_of: date, dialect) -> tuple[dict[str, list[tuple]], frozenset[str]]:
+Prepared = tuple[dict[str, dict[int, tuple]], frozenset[str]]
+# A refresh rebuilds the rows a change touched; past this many, the day is rebuilt afresh.
+_MOST_REFRESHED = 1000
+
+
+def _prepared(as_of: date, dialect) -> Prepared:
     """What showing as_of needs, kept under the data version: rebuild(as_of) as the driver
-    takes it (per table, one tuple per touched row: its columns bound for the dialect, then
+    takes it (per table and row id, a tuple of its columns bound for the dialect, then
     whether it was there), and the tables whose today differs from that day at all (rows
     created or touched later). The others need no view: they are as they were.
 
     Plain tuples only, so the same day asked again before any change costs no query and no
-    conversion (pages, their charts and the API ask the same day over and over).
+    conversion (pages, their charts and the API ask the same day over and over). After a
+    change, only the rows it touched are rebuilt (_refresh_prepared): a change made today
+    alters nothing of a past day but the later events of the rows it touched.
     """
+    tables = world_tables()
 
-    def compute() -> tuple[dict[str, list[tuple]], frozenset[str]]:
-        tables = world_tables()
-        out: dict[str, list[tuple]] = {}
-        for name, rebuilt in rebuild(as_of).items():
+    def bound(rebuilt: dict[str, dict[int, dict | None]]) -> dict[str, dict[int, tuple]]:
+        out: dict[str, dict[int, tuple]] = {}
+        for name, rows_of in rebuilt.items():
             columns = list(tables[name].c)
             binds = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-            rows = []
-            for entity_id, row in rebuilt.items():
+            rows = {}
+            for entity_id, row in rows_of.items():
                 values = row or {"id": entity_id}
-                rows.append(
-                    (
-                        *(
-                            bind(v) if bind is not None and v is not None else v
-                            for bind, v in zip(
-                                binds, (values.get(c.name) for c in columns), strict=True
-                            )
-                        ),
-                        row is not None,
-                    )
+                rows[entity_id] = (
+                    *(
+                        bind(v) if bind is not None and v is not None else v
+                        for bind, v in zip(
+                            binds, (values.get(c.name) for c in columns), strict=True
+                        )
+                    ),
+                    row is not None,
                 )
             out[name] = rows
+        return out
+
+    def compute() -> Prepared:
+        out = bound(rebuild(as_of))
         return out, frozenset(_later_rows(as_of) | set(out))
 
-    return data_version.cache().get_or_compute(("as_of_world", as_of, dialect.name), compute)
+    def refresh(old: Prepared, touched: data_version.Touched) -> Prepared | None:
+        only = {kind: set(ids) for kind, ids in touched.ids.items() if kind in tables}
+        if not only:
+            return old
+        if sum(len(ids) for ids in only.values()) > _MOST_REFRESHED:
+            return None
+        rows, differ = old
+        rows = {name: dict(kept) for name, kept in rows.items()}
+        for name, fresh in bound(rebuild(as_of, only)).items():
+            rows.setdefault(name, {}).update(fresh)
+        return rows, differ | frozenset(only)
+
+    return data_version.cache().get_or_refresh(
+        ("as_of_world", as_of, dialect.name), compute, refresh
+    )
 
 
 def _literal_end(dialect: str, as_of: date) -> str:
@@ -258,7 +290,7 @@ def enter(as_of: date) -> bool:
             names = ", ".join(quote(c.name) for c in holder.c)
             marks = ", ".join(mark for _ in holder.c)
             insert = f"INSERT INTO {kept} ({names}) VALUES ({marks})"  # noqa: S608 (quoted names)
-            conn.exec_driver_sql(insert, rebuilt)
+            conn.exec_driver_sql(insert, list(rebuilt.values()))
             body = (
                 f"{body} AND id NOT IN (SELECT id FROM {kept}) "  # noqa: S608
                 f"UNION ALL SELECT {columns} FROM {kept} WHERE {_PRESENT}"
