@@ -185,19 +185,21 @@ def routes(w) -> list[tuple[str, str, dict | None]]:
         ("POST", "/objectives/new", objective_form(w)),
         ("GET", f"/objectives/{o}/edit", None),
         ("POST", f"/objectives/{o}/edit", objective_form(w, title="Renamed")),
+        ("GET", f"/objectives/{o}/archive", None),
         ("POST", f"/objectives/{o}/archive", {}),
         ("POST", f"/objectives/{w['old_objective']}/restore", {}),
         ("GET", f"/objectives/{o}/indicators/new", None),
         ("POST", f"/objectives/{o}/indicators/new", indicator_form()),
         ("GET", f"/objectives/indicators/{i}/edit", None),
         ("POST", f"/objectives/indicators/{i}/edit", indicator_form(name="Renamed")),
+        ("GET", f"/objectives/indicators/{i}/archive", None),
         ("POST", f"/objectives/indicators/{i}/archive", {}),
         ("POST", f"/objectives/indicators/{w['old_indicator']}/restore", {}),
     ]
 
 
 READS = 4
-ROUTE_COUNT = 16
+ROUTE_COUNT = 18
 
 
 def _request(client, method, path, data):
@@ -430,7 +432,8 @@ def test_archive_takes_the_objective_out_of_the_list(as_executive, world):
     assert r.status_code == 302
     assert db.session.get(Objective, world["objective"]).archived_at is not None
     page = html(as_executive.get("/objectives/"))
-    assert "Archived the objective “Take every order right”" in page
+    assert "Objective “Take every order right” archived." in page
+    assert 'id="undo-button"' in page
     assert f'<a href="/objectives/{world["objective"]}">' not in page
     page = html(as_executive.get(f"/objectives/{world['objective']}"))
     assert "This objective was archived" in page
