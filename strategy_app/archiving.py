@@ -87,7 +87,9 @@ def restorers(obj: Any) -> str:
         isinstance(obj, Indicator) and obj.action_plan_id is not None
     )
     who = "an executive or the department’s lead" if of_a_plan else "an executive"
-    return f"you ({who})" if mine else who
+    if not mine:
+        return who
+    return "you or another executive" if current_user.role == "executive" else f"you (or {who})"
 
 
 def refuse_if_archived(obj: Any, urls: Addresses) -> None:
