@@ -18,6 +18,7 @@ from strategy_app.extensions import db
 from strategy_app.models import (
     ActionPlan,
     CompanyStrategy,
+    Department,
     Indicator,
     Objective,
     ServiceStrategy,
@@ -49,6 +50,7 @@ def world(app, make):
     make.plan(objective, sales, title="Gone already", archived_at=utcnow())
     db.session.commit()
     return {
+        "dept": sales.id,
         "cs": cs.id,
         "ss": ss.id,
         "objective": objective.id,
@@ -83,7 +85,7 @@ KINDS = {
         "/objectives/indicators/{id}/archive",
         "/objectives/indicators/{id}/edit",
         "/objectives/indicators/{id}/restore",
-        "its one actual stop counting in the results of “Take every order right”",
+        "its one actual stops counting in the results of “Take every order right”",
     ),
     "plan": (
         ActionPlan,
@@ -97,7 +99,7 @@ KINDS = {
         "/strategy/service/{id}/archive",
         "/strategy/service/{id}/edit",
         "/strategy/service/{id}/restore",
-        "its one objective, with their 4 plans and 6 indicators, leave the cascade",
+        "its one objective, with their 4 plans and 6 indicators, leaves the cascade",
     ),
     "cs": (
         CompanyStrategy,
@@ -105,6 +107,14 @@ KINDS = {
         "/strategy/company/{id}/edit",
         "/strategy/company/{id}/restore",
         "its fit with one service strategy (1 supporting) leaves the alignment report",
+    ),
+    "dept": (
+        Department,
+        "/admin/departments/{id}/archive",
+        "/admin/departments/{id}/edit",
+        "/admin/departments/{id}/restore",
+        "its 4 plans stay as they are, still counted in their objectives; "
+        "its one person keeps their account",
     ),
 }
 

@@ -17,12 +17,14 @@ from strategy_app.models import (
     ActionPlan,
     CheckIn,
     CompanyStrategy,
+    Department,
     Indicator,
     Measurement,
     Objective,
     PlanDependency,
     ServiceStrategy,
     StrategyLink,
+    User,
 )
 
 # What each kind is called on screen (the confirmation's heading, the "Undo" message).
@@ -32,6 +34,7 @@ KINDS = {
     Indicator: "indicator",
     CompanyStrategy: "company strategy",
     ServiceStrategy: "service strategy",
+    Department: "department",
 }
 
 
@@ -42,7 +45,7 @@ def kind(obj: Any) -> str:
 
 def title(obj: Any) -> str:
     """The thing's name as people know it."""
-    return obj.name if isinstance(obj, Indicator) else obj.title
+    return obj.name if isinstance(obj, Indicator | Department) else obj.title
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:
@@ -52,6 +55,11 @@ def _n(count: int, one: str, many: str | None = None) -> str:
     if count == 1:
         return f"one {one}"
     return f"{count} {many or one + 's'}"
+
+
+def _verb(count: int, one: str, many: str) -> str:
+    """The verb agreeing with a count ("stays" for one, "stay" for many)."""
+    return one if count == 1 else many
 
 
 def _count(statement: sa.Select) -> int:
@@ -90,7 +98,8 @@ def _plan(plan: ActionPlan) -> list[str]:
         f"its {_n(indicators, 'indicator')}"
         + (f" and their {_n(actuals, 'actual')}" if indicators else "")
         + " stop counting in the objective’s results;",
-        f"its {_n(check_ins, 'check-in')} stay with it, shown again if it comes back;",
+        f"its {_n(check_ins, 'check-in')} {_verb(check_ins, 'stays', 'stay')} with it, "
+        "shown again if it comes back;",
     ]
     if blocking:
         out.append(f"{_n(blocking, 'other plan')} it blocks stop showing it as their blocker.")
@@ -113,7 +122,8 @@ def _indicator(indicator: Indicator) -> list[str]:
     parent = indicator.objective or indicator.action_plan
     actuals = _count(sa.select(Measurement.id).where(Measurement.indicator_id == indicator.id))
     return [
-        f"its {_n(actuals, 'actual')} stop counting in the results of “{parent.title}”;",
+        f"its {_n(actuals, 'actual')} {_verb(actuals, 'stops', 'stop')} counting in the "
+        f"results of “{parent.title}”;",
         f"its milestones ({_n(len(indicator.milestones), 'milestone')}) are kept with it.",
     ]
 
@@ -156,8 +166,26 @@ def _service(strategy: ServiceStrategy) -> list[str]:
     )
     return [
         f"its {_n(objectives, 'objective')}, with their {_n(plans, 'plan')} and "
-        f"{_n(indicators, 'indicator')}, leave the cascade and stop counting on the dashboard;",
+        f"{_n(indicators, 'indicator')}, {_verb(objectives, 'leaves', 'leave')} the cascade "
+        "and stop counting on the dashboard;",
         "its fit with the company strategies leaves the alignment report.",
+    ]
+
+
+def _department(department: Department) -> list[str]:
+    plans = _count(
+        sa.select(ActionPlan.id).where(
+            ActionPlan.department_id == department.id, ActionPlan.archived_at.is_(None)
+        )
+    )
+    people = _count(
+        sa.select(User.id).where(User.department_id == department.id, User.active.is_(True))
+    )
+    return [
+        f"its {_n(plans, 'plan')} {_verb(plans, 'stays', 'stay')} as "
+        f"{_verb(plans, 'it is', 'they are')}, still counted in their objectives;",
+        f"its {_n(people, 'person', 'people')} {_verb(people, 'keeps', 'keep')} their "
+        f"{_verb(people, 'account', 'accounts')} and their department.",
     ]
 
 
@@ -167,6 +195,7 @@ _EFFECTS = {
     Indicator: _indicator,
     CompanyStrategy: _company,
     ServiceStrategy: _service,
+    Department: _department,
 }
 
 
