@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,34 @@ def test_confirmation_banner_and_refusal_pass_axe_and_fit_a_phone(page_as, kind,
         if page.locator("#restore-button").count():
             with page.expect_navigation():
                 page.locator("#restore-button").click()
+
+
+def test_a_department_without_plans_says_why_its_bars_are_missing(page_as):
+    """The dashboard's execution-vs-results chart: no false 0 % for a new department."""
+    page = page_as("ceo@demo.test")
+    name = f"Care {uuid.uuid4().hex[:6]}"
+    page.goto("/admin/departments/new")
+    page.get_by_label("Name").first.fill(name)
+    page.get_by_label("Slug").fill(name.lower().replace(" ", "-"))
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    page.goto("/admin/departments")
+    row = page.locator("main tr", has_text=name)
+    department = row.locator('a[href$="/archive"]').get_attribute("href")
+    assert department is not None
+    try:
+        page.goto("/")
+        chart = page.locator("#chart-execution")
+        expect(chart).to_contain_text("no plan yet")
+        expect(chart).to_contain_text("no indicator yet")
+        _fits_a_phone(page, "dashboard-missing-bars")
+        for width in (1440, 375):
+            if SHOTS:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.wait_for_timeout(500)  # the chart follows the window
+                chart.screenshot(path=f"{SHOTS}/chart-missing-bars-{width}.png")
+    finally:  # the new department leaves the demo's lists again
+        page.goto(department)
+        expect(page.locator("main h1")).to_contain_text(name)
+        with page.expect_navigation():
+            page.locator("#confirm-archive").click()
