@@ -219,3 +219,16 @@ def test_who_may_not_edit_may_not_archive_nor_restore(client, world, email, key)
     assert 'id="restore-button"' not in page
     db.session.expire_all()
     assert db.session.get(model, ident).archived_at is not None
+
+
+def test_the_archived_plans_list_offers_restore_to_whoever_may_edit_each(client, world):
+    plan = db.session.get(ActionPlan, world["plan"])
+    plan.archived_at = utcnow()
+    db.session.commit()
+    form = f'action="/plans/{plan.id}/restore"'
+    sign_in(client, "lou@example.test")  # another department's lead
+    assert "Plan 0" in client.get("/plans/?archived=1").get_data(True)
+    assert form not in client.get("/plans/?archived=1").get_data(True)
+    client.post("/logout")
+    sign_in(client, "lead@example.test")  # the plan's department's lead
+    assert form in client.get("/plans/?archived=1").get_data(True)
