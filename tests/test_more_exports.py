@@ -90,7 +90,9 @@ def test_check_ins_export(signed_in, world, more, fmt):
     assert len(rows) == 1  # the check-in on the archived plan is left out
     (row,) = rows
     assert row["department"] == "Sales"
-    assert row["state"] == "in_progress"
+    assert row["state"] == "In progress"  # in words, the code beside it (issue 15)
+    assert row["state code"] == "in_progress"
+    assert row["explains the actual of"] in ("", None)  # a check-in of its own
     assert str(row["confidence (1-5)"]) == "2"
     assert row["text"] == "'=SUM(1) trucks late"  # never run as a formula
 

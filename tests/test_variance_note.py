@@ -110,3 +110,14 @@ def test_the_migration_copies_recorded_explanations_into_notes(client, login, wo
     db.session.expire_all()
     assert db.session.get(Measurement, actual.id).note == f"June figure\n\n{written}"
     assert db.session.scalars(sa.select(CheckIn)).one().measurement_id == actual.id
+
+
+def test_the_check_ins_export_names_the_actual_a_check_in_explains(client, login, world):
+    login(world.lead)
+    actual = _explained(client, world.plan_indicator)
+    export = client.get("/exports/check-ins.csv")
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    (row,) = rows
+    assert row["explains the actual of"] == world.plan_indicator.name
+    assert row["actual date"] == actual.date.isoformat()
+    assert row["state"] == "In progress"
