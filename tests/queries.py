@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.services.plumbing import data_version, ratelimit
+from strategy_app.services.plumbing import data_version, per_version, ratelimit
 
 
 @contextlib.contextmanager
@@ -39,6 +39,7 @@ def page_query_counts(client, url: str) -> tuple[int, int]:
         db.session.commit()  # each count starts from a fresh transaction
         if not counts:
             data_version.cache().clear()
+            per_version.clear()
         with counting_queries() as statements:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)

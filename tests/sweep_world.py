@@ -56,7 +56,9 @@ ROLES = ("executive", "lead", "member", "viewer")
 EMAILS = {role: f"{role}@example.test" for role in ROLES}
 # Bookkeeping any request may touch: sign-in throttles, rate-limit counters, the audit log
 # (which records refusals too; the sweep checks it separately).
-SKIP_TABLES = frozenset({"audit_events", "data_versions", "login_throttles", "rate_limit_buckets"})
+SKIP_TABLES = frozenset(
+    {"audit_events", "data_changes", "data_versions", "login_throttles", "rate_limit_buckets"}
+)
 SKIP_COLUMNS = {"api_tokens": frozenset({"last_used_at", "updated_at"})}  # any API request
 
 

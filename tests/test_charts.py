@@ -214,6 +214,19 @@ def test_figures_are_json_without_nan_and_names_are_escaped_for_plotly():
     assert figure["layout"]["meta"]["title"] == "<b>Bold</b> & <script>"
 
 
+def test_small_multiples_legend_names_a_line_the_first_plot_lacks():
+    # the first plot has no actual (so no forecast): the legend still names both, once
+    empty = charts.expected_vs_actual(RISING, [], AS_OF, "Empty", "%")
+    full = charts.expected_vs_actual(RISING, RISING_ACTUALS, AS_OF, "Full", "%", today=AS_OF)
+    figure = charts.small_multiples([("Empty", empty), ("Full", full), ("Again", full)])
+    shown = [t["name"] for t in figure["data"] if t["showlegend"]]
+    assert shown.count("Actual") == shown.count("Forecast") == 1
+    assert shown[-1] == f"Dotted lines: as of {AS_OF.isoformat()}, target date"
+    # on a phone the five entries need more than one row: the legend's band grows with them
+    phone = figure["layout"]["meta"]["narrow"]
+    assert phone["margin"]["b"] > 2 * charts.PHONE.legend * 1.3 + 24
+
+
 def test_small_multiples_puts_each_figure_on_its_own_axes():
     one = charts.expected_vs_actual(RISING, RISING_ACTUALS, AS_OF, "One", "%")
     two = charts.expected_vs_actual(RISING, [], AS_OF, "Two", "%")
@@ -224,9 +237,15 @@ def test_small_multiples_puts_each_figure_on_its_own_axes():
     assert {t["xaxis"] for t in figure["data"]} == {"x", "x2", "x3"}
     assert {"xaxis", "xaxis2", "xaxis3", "yaxis3"} <= layout.keys()
     assert layout["yaxis2"]["title"]["text"] == "%"
-    # one legend entry per kind of line, from the first plot only
+    # one legend entry per kind of line, and what the dotted lines are
     shown = [t["name"] for t in figure["data"] if t["showlegend"]]
-    assert shown == ["Tolerance band", "Expected", "Actual"]
+    assert shown == [
+        "Tolerance band",
+        "Expected",
+        "Actual",
+        "Forecast",
+        f"Dotted lines: as of {AS_OF.isoformat()}, target date",
+    ]
     titles = [a["text"] for a in layout["annotations"]]
     assert titles[0].startswith("One<br>▲ At risk · forecast 2027-01-17")
     assert titles[1] == "Two<br>○ No data"

@@ -210,3 +210,33 @@ def test_dashboard_escapes_names_everywhere(client, login, make, db_session):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the table view
     by_service = figures(html)["chart-by-service"]
     assert by_service["data"][0]["y"] == ["&lt;script&gt;alert(1)&lt;/script&gt;"]
+
+
+def test_dashboard_follows_a_change_made_through_another_app_instance(
+    client, login, make, db_session, app_factory
+):
+    """The dashboard's rankings are kept while nothing changes: an actual entered through
+    another worker (another app, with its own caches) shows on this one's next request."""
+    _, _, made = build(make, 3)
+    on_track_plan = made[2].plans[0]
+    indicator_id = on_track_plan.indicators[0].id
+    login(make.user("viewer"))
+    db_session.commit()
+    first = client.get("/").get_data(as_text=True)
+    assert 'data-status="off_track">1<' in first
+    assert client.get("/").get_data(as_text=True).count("data-objective=") == first.count(
+        "data-objective="
+    )
+    db_session.commit()  # the test's own session reads afresh from here on
+
+    other = app_factory()
+    with other.app_context():
+        from strategy_app.extensions import db
+
+        db.session.add(Measurement(indicator_id=indicator_id, date=date(2026, 6, 10), value=5.0))
+        db.session.commit()
+        db.session.remove()
+
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-status="off_track">2<' in html
+    assert f'data-objective="{made[2].id}"' in html  # now needs attention

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.models import Department, Indicator, PlanDependency
+from strategy_app.models import Department, Indicator, Objective, PlanDependency
 from strategy_app.models.base import utcnow
+from tests.queries import page_query_counts
 
 ROLES = ("executive", "lead", "member", "viewer")
 
@@ -368,6 +369,31 @@ def test_query_counts_do_not_grow_with_the_data(client, login, make):
     large = {p: queries_of(client, p) for p in ("/departments/", "/departments/d1")}
     assert small == large, (small, large)
     assert max(large.values()) <= 20, large
+
+
+def test_plans_of_many_owners_cost_no_query_per_owner(client, login, make):
+    """Each plan shows its owner: read in one query with the page, however many people."""
+    sales = make.department("sales")
+    viewer = make.user("viewer")
+    objective = make.objective(make.service_strategy())
+    db.session.commit()
+    login(viewer)
+    ids = sales.id, objective.id
+
+    def with_owners(n: int) -> int:
+        sales, objective = db.session.get(Department, ids[0]), db.session.get(Objective, ids[1])
+        for k in range(n):
+            owner = make.user("member", sales, email=f"owner{n}-{k}@example.test")
+            make.plan(objective, sales, title=f"Plan {n}-{k}", owner=owner)
+        db.session.commit()
+        db.session.expunge_all()  # nobody loaded beforehand
+        return page_query_counts(client, "/departments/sales")  # (cold, warm)
+
+    few = with_owners(2)
+    many = with_owners(10)
+    assert few == many
+    page = main(client.get("/departments/sales"))
+    assert page.count("data-plan=") >= 12
 
 
 def test_view_names_what_is_off_track_and_charts_its_indicators(client, login, world, make):

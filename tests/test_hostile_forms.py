@@ -95,7 +95,9 @@ HOSTILE_PATH_IDS = ("999999999", "0", "-1", "99999999999999999999", "abc", "1e3"
 
 # Bookkeeping that any request may change (the audit log records refusals too; sign-in
 # counters; rate limits). Everything else must stay exactly as it was.
-SKIP_TABLES = frozenset({"audit_events", "data_versions", "login_throttles", "rate_limit_buckets"})
+SKIP_TABLES = frozenset(
+    {"audit_events", "data_changes", "data_versions", "login_throttles", "rate_limit_buckets"}
+)
 SKIP_COLUMNS = {
     "users": frozenset(
         {"failed_logins", "locked_until", "last_login_at", "session_token", "updated_at"}

@@ -90,3 +90,26 @@ def test_indicator_list_queries_do_not_grow(client, login, world, make):
     db.session.commit()
     _, large = page_query_counts(client, "/objectives/indicators/")
     assert large == small
+
+
+def test_the_list_follows_a_change_made_through_another_app_instance(
+    client, login, world, app_factory
+):
+    """The ordered list is kept while nothing changes; an actual entered through another
+    worker moves the indicator on this one's next request."""
+    from strategy_app.models import Measurement
+
+    interviews = world["none"].id
+    login(world["viewer"])
+    assert names(client.get("/objectives/indicators/?status=off_track").get_data(as_text=True)) == [
+        "Calls made"
+    ]
+    db.session.commit()
+    other = app_factory()
+    with other.app_context():
+        db.session.add(Measurement(indicator_id=interviews, date=date(2026, 6, 10), value=0.0))
+        db.session.commit()
+        db.session.remove()
+    body = client.get("/objectives/indicators/?status=off_track").get_data(as_text=True)
+    assert names(body) == ["Calls made", "Interviews"]
+    assert names(client.get("/objectives/indicators/?status=no_data").get_data(as_text=True)) == []

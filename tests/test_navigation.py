@@ -1,12 +1,15 @@
-"""The navigation: the count on "My updates" is the page's own, read in two queries."""
+"""The navigation: the count on "My updates" is the page's own, read in two queries and kept
+while the data stays the same."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
+import sqlalchemy as sa
+
 from strategy_app.extensions import db
-from strategy_app.models import CheckIn
+from strategy_app.models import ActionPlan, CheckIn, Objective
 from strategy_app.services.reads.my_updates import my_updates, waiting_count
 from tests.queries import counting_queries
 
@@ -34,15 +37,25 @@ def test_the_badge_counts_what_my_updates_lists(app, make):
     full = my_updates(lead, TODAY)
     expected = full.plan_total + full.indicator_total + len(full.follow_ups)
     assert expected >= 3
+    db.session.commit()  # a fresh transaction, as a request starts with
+    assert lead.role == "lead"  # loaded again before counting
     with counting_queries() as statements:
         assert waiting_count(lead, TODAY) == expected
-    assert len(statements) == 2
+    assert len(statements) == 3  # the data version, then the count's two queries
+    with counting_queries() as statements:
+        assert waiting_count(lead, TODAY) == expected
+    assert statements == []  # nothing changed: the count is kept
+    db.session.commit()
+    assert lead.role == "lead"  # loaded again before counting
+    with counting_queries() as statements:
+        assert waiting_count(lead, TODAY) == expected
+    assert len(statements) == 1  # a new transaction reads the data version again
     viewer = make.user("viewer", email="nobody@example.test")
     db.session.commit()
     assert viewer.role == "viewer"  # loaded before counting
     with counting_queries() as statements:
         assert waiting_count(viewer, TODAY) == 0
-    assert len(statements) == 2
+    assert len(statements) == 3
 
 
 def test_the_badge_shows_in_the_navigation(client, login, make):
@@ -60,3 +73,59 @@ def test_no_badge_when_nothing_waits(client, login, make):
     db.session.commit()
     login(viewer)
     assert 'id="my-updates-count"' not in client.get("/").get_data(as_text=True)
+
+
+def _badge(client) -> int:
+    found = re.search(r'id="my-updates-count">(\d+)', client.get("/").get_data(as_text=True))
+    return int(found[1]) if found else 0
+
+
+def test_the_badge_follows_a_change_made_through_another_app_instance(
+    client, login, make, app_factory
+):
+    """The count is kept per data version: a change made by another worker (another app, with
+    its own cache) shows on this one's very next request."""
+    lead = _world(make)
+    login(lead)
+    before = _badge(client)
+    assert _badge(client) == before  # kept
+    department_id, lead_id = lead.department_id, lead.id
+    objective_id = db.session.scalar(sa.select(Objective.id).where(Objective.title == "Deliver"))
+    db.session.commit()
+
+    other = app_factory()
+    with other.app_context():
+        db.session.add(
+            ActionPlan(
+                objective_id=objective_id,
+                department_id=department_id,
+                owner_id=lead_id,
+                title="Late too",
+                due_date=date(2026, 4, 1),
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+
+    assert _badge(client) == before + 1
+
+
+def test_my_updates_follows_a_change_made_through_another_app_instance(
+    client, login, make, app_factory
+):
+    """What waits on a person is kept while nothing changes: a plan closed through another
+    worker leaves their list on this one's next request."""
+    lead = _world(make)
+    login(lead)
+    assert ">Overdue<" in client.get("/reports/my-updates").get_data(as_text=True)
+    plan_id = db.session.scalar(sa.select(ActionPlan.id).where(ActionPlan.title == "Overdue"))
+    db.session.commit()
+
+    other = app_factory()
+    with other.app_context():
+        plan = db.session.get(ActionPlan, plan_id)
+        plan.state, plan.progress_pct = "done", 100
+        db.session.commit()
+        db.session.remove()
+
+    assert ">Overdue<" not in client.get("/reports/my-updates").get_data(as_text=True)

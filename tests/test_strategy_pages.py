@@ -12,6 +12,7 @@ from strategy_app.extensions import db
 from strategy_app.models import (
     AuditEvent,
     CompanyStrategy,
+    Department,
     Organization,
     ServiceStrategy,
     StrategyLink,
@@ -1085,3 +1086,31 @@ def test_strategy_posts_need_the_csrf_token(csrf_app, make):
     assert r.status_code == 302
     db.session.refresh(grow)
     assert grow.archived_at is not None
+
+
+def test_service_page_shows_its_objectives_a_page_at_a_time_worst_first(
+    ceo, make, db_session, people
+):
+    """A strategy with many objectives: 25 a page, those off track first, every one on
+    some page exactly once, the pages linked."""
+    from strategy_app.strategy.service import OBJECTIVES_SHOWN
+
+    s = make.service_strategy(title="Many objectives")
+    sales = db.session.scalar(sa.select(Department).where(Department.slug == "sales"))
+    made = [make.objective(s, title=f"Objective {k:02d}") for k in range(OBJECTIVES_SHOWN + 5)]
+    late = made[-1]  # the newest, but off track: shown first
+    plan = make.plan(late, sales, title="Late plan")
+    make.indicator(plan, actuals=[(date(2026, 6, 1), 1.0)])
+    db_session.commit()
+
+    first = html(ceo.get(f"/strategy/service/{s.id}"))
+    rows = re.findall(r'<tr data-objective="(\d+)">', first)
+    assert len(rows) == OBJECTIVES_SHOWN
+    assert rows[0] == str(late.id)
+    assert f"1–{OBJECTIVES_SHOWN} of {len(made)}" in first
+    assert f'href="/strategy/service/{s.id}?page=2"' in first
+    second = html(ceo.get(f"/strategy/service/{s.id}?page=2"))
+    rest = re.findall(r'<tr data-objective="(\d+)">', second)
+    assert len(rest) == 5
+    assert sorted(map(int, rows + rest)) == sorted(o.id for o in made)
+    assert ceo.get(f"/strategy/service/{s.id}?page=3").status_code == 404

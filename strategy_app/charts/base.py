@@ -115,8 +115,12 @@ def bar_marker(colour: str, shape: str) -> dict[str, Any]:
 
 
 def count_ticks(top: float) -> dict[str, Any]:
-    """Axis settings for counts: whole-number ticks, about eight of them, from zero."""
-    return {"tickformat": ",d", "dtick": max(1, math.ceil(top / 8)), "rangemode": "tozero"}
+    """Axis settings for counts: whole-number ticks, at most about eight of them, from zero,
+    a round step apart (1, 2, 5, 10, 20, 25, 50…: 0, 10, 20, 30 rather than 0, 7, 14, 21)."""
+    step = max(1, math.ceil(top / 8))
+    power = 10 ** (len(str(step)) - 1)
+    nice = next(k * power for k in (1, 2, 2.5, 5, 10) if k * power >= step and k * power % 1 == 0)
+    return {"tickformat": ",d", "dtick": int(nice), "rangemode": "tozero"}
 
 
 def pct_text(value: float | None) -> str:

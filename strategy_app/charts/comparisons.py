@@ -27,7 +27,8 @@ from strategy_app.charts.style import LINE, PAGE, Surface, axis, config, respons
 from strategy_app.models.plan import PLAN_STATES
 from strategy_app.services.evaluation import rules
 
-EXECUTION_COLOUR = "#0d6efd"
+# Navy, not the blue of "In progress": the two share one legend in department_comparison.
+EXECUTION_COLOUR = "#052c65"
 RESULTS_COLOUR = "#6f42c1"
 LABEL_WIDTH = 40
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from strategy_app.charts.base import empty_note, fmt_number, iso, layout, plain, with_table
+from strategy_app.charts.style import PAGE, SURFACES, Surface, legend
 from strategy_app.services.evaluation import rules
 
 CURRENT_COLOUR = "#0d6efd"
@@ -49,10 +50,17 @@ def radar(
     *,
     title: str = "Service health by element",
     height: int = 480,
+    surface: Surface | str = PAGE,
 ) -> dict[str, Any]:
     """The elements around a 0–100 radial axis: the current assessment filled, the previous
     one as a dashed outline with other markers (told apart without colour), and the weak
-    line at 50. The table view lists each element's scores and the change."""
+    line at 50. The table view lists each element's scores and the change. On the meeting
+    surface every label is in the room's type (style.MEETING), the lines and markers to match.
+    """
+    s = surface if isinstance(surface, Surface) else SURFACES[surface]
+    large = s.font > PAGE.font
+    tick = s.font if large else 11
+    wrap_at = 14 if large else 24
     names = [plain(e) for e in elements]
     theta = _closed(names)
     weak = rules.WEAK_BELOW
@@ -75,8 +83,8 @@ def radar(
                 "r": _closed(list(previous.scores)),
                 "theta": theta,
                 "mode": "lines+markers",
-                "line": {"color": PREVIOUS_COLOUR, "dash": "dash", "width": 2},
-                "marker": {"symbol": "square-open", "size": 8},
+                "line": {"color": PREVIOUS_COLOUR, "dash": "dash", "width": s.line if large else 2},
+                "marker": {"symbol": "square-open", "size": s.marker if large else 8},
                 "hovertemplate": "%{theta}: %{r:.0f}<extra>" + plain(previous.name) + "</extra>",
             }
         )
@@ -89,12 +97,12 @@ def radar(
             "mode": "lines+markers",
             "fill": "toself",
             "fillcolor": "rgba(13, 110, 253, 0.15)",
-            "line": {"color": CURRENT_COLOUR, "width": 3},
-            "marker": {"symbol": "circle", "size": 9},
+            "line": {"color": CURRENT_COLOUR, "width": s.line if large else 3},
+            "marker": {"symbol": "circle", "size": s.marker if large else 9},
             "hovertemplate": "%{theta}: %{r:.0f}<extra>" + plain(current.name) + "</extra>",
         }
     )
-    fig_layout = layout(title, "", "", height=height)
+    fig_layout = layout(title, "", "", height=height, surface=s)
     fig_layout.pop("xaxis")
     fig_layout.pop("yaxis")
     fig_layout["polar"] = {
@@ -103,14 +111,22 @@ def radar(
             "tickvals": TICKS,
             "angle": 90,
             "tickangle": 90,
-            "tickfont": {"size": 11},
+            "tickfont": {"size": tick},
         },
         "angularaxis": {"direction": "clockwise", "rotation": 90},
     }
-    fig_layout["margin"] = {"l": 90, "r": 90, "t": 75, "b": 40}
     # The legend under the plot: above it, two rows of legend would hide the top label.
-    fig_layout["legend"] = {"orientation": "h", "x": 0, "y": -0.08, "yanchor": "top"}
-    fig_layout["polar"]["angularaxis"].update(_ticks(names, 24))
+    if large:  # in its own band at the bottom of the figure, clear of the lowest labels
+        fig_layout["margin"] = {"l": 170, "r": 170, "t": 110, "b": 70 + 2 * s.legend * 2}
+        fig_layout["legend"] = legend(s)
+        # no 100 on the radial axis: the outer ring is 100, and the label met the top element's
+        fig_layout["polar"]["radialaxis"]["tickvals"] = TICKS[:-1]
+    else:
+        fig_layout["margin"] = {"l": 90, "r": 90, "t": 75, "b": 40}
+        fig_layout["legend"] = {"orientation": "h", "x": 0, "y": -0.08, "yanchor": "top"}
+    fig_layout["polar"]["angularaxis"].update(_ticks(names, wrap_at))
+    if large:
+        fig_layout["polar"]["angularaxis"]["tickfont"] = {"size": tick}
     fig_layout["meta"]["narrow"] = {
         **fig_layout["meta"]["narrow"],
         "margin": {"l": 55, "r": 55, "t": 50, "b": 30},

@@ -12,6 +12,7 @@ from strategy_app.charts.base import (
     BAND_COLOUR,
     EXPECTED_COLOUR,
     FORECAST_COLOUR,
+    MARKER_COLOUR,
     STATUS_COLOURS,
     STATUS_SYMBOLS,
     empty_note,
@@ -23,7 +24,9 @@ from strategy_app.charts.base import (
     vertical_marker,
     with_table,
 )
+from strategy_app.charts.memo import remembered
 from strategy_app.charts.style import (
+    CHAR_WIDTH,
     LINE,
     PAGE,
     Surface,
@@ -165,6 +168,7 @@ def _traces(spec, points, as_of, result, unit, s: Surface, decimals=None) -> lis
     return traces
 
 
+@remembered
 def expected_vs_actual(
     spec: rules.IndicatorSpec,
     measurements: Iterable[tuple[date, float]],
@@ -273,6 +277,17 @@ def _heading(name: str, meta: dict[str, Any], chars: int) -> str:
     return f"{plain(shorten(name, chars))}<br>{wrap(status, chars)}"
 
 
+def _legend_rows(names: list[str], s: Surface) -> int:
+    """How many rows the legend's items take on the narrowest chart of the surface."""
+    rows, used = 1, 0.0
+    for name in names:
+        item = len(name) * s.legend * CHAR_WIDTH + 30 + 12  # the text, its symbol, a gap
+        if used and used + item > s.width:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows
+
+
 def _grid(
     items: list[tuple[str, dict[str, Any]]],
     columns: int,
@@ -280,11 +295,12 @@ def _grid(
     subtitle: str,
     s: Surface,
     heading: bool = True,
+    legend_names: list[str] | None = None,
 ) -> dict[str, Any]:
     """The layout of small multiples on a surface, laid out in pixels so nothing overlaps.
 
     From the top: the title band, then for each row the panels' headings, their plots and
-    their date ticks; the legend's band at the bottom.
+    their date ticks; the legend's band at the bottom (as many rows as its items need).
     """
     columns = max(1, min(columns, len(items) or 1))
     rows = max(1, math.ceil(len(items) / columns))
@@ -299,7 +315,8 @@ def _grid(
     band = heading_px + panel + ticks_px
     paper = rows * band
     top = title_height(title if heading else "", subtitle, s)
-    bottom = int(s.legend * LINE * (2 if s.columns == 1 else 1) + 24)
+    legend_rows = _legend_rows(legend_names or [], s)
+    bottom = int(s.legend * LINE * max(legend_rows, 2 if s.columns == 1 else 1) + 24)
     base = layout(title, "", "", height=int(top + paper + bottom), subtitle=subtitle, surface=s)
     del base["xaxis"], base["yaxis"]
     if not heading:  # the page or slide heads it already; the title stays in meta
@@ -370,13 +387,19 @@ def small_multiples(
     """
     data: list[dict[str, Any]] = []
     table = []
+    # each legend entry once, from the first panel that draws it (the first may have no actual)
+    legended: set[str] = set()
     for k, (name, figure) in enumerate(items, start=1):
         n = "" if k == 1 else str(k)
         for trace in figure["data"]:
             group = trace.get("legendgroup", "")
             shown = (
-                k == 1 and group in ("band", "expected", "actual") and trace.get("showlegend", True)
+                group in ("band", "expected", "actual", "forecast")
+                and group not in legended
+                and trace.get("showlegend", True)
             )
+            if shown:
+                legended.add(group)
             extra = {"name": "Tolerance band"} if group == "band" else {}
             data.append({**trace, **extra, "xaxis": f"x{n}", "yaxis": f"y{n}", "showlegend": shown})
         meta = figure["layout"].get("meta", {})
@@ -390,11 +413,30 @@ def small_multiples(
             ]
         )
 
+    if items:  # what the dotted lines of every panel are (their labels are left out here)
+        notes = items[0][1]["layout"].get("annotations", [])
+        now = notes[1]["text"] if len(notes) > 1 else "today"
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None],
+                "y": [None],
+                "xaxis": "x",
+                "yaxis": "y",
+                "name": f"Dotted lines: {now}, target date",
+                "line": {"color": MARKER_COLOUR, "width": 2, "dash": "dot"},
+                "hoverinfo": "skip",
+                "showlegend": True,
+            }
+        )
+    names = [t["name"] for t in data if t.get("showlegend")]
+
     def build(s: Surface) -> dict[str, Any]:
         wanted = columns if columns and s.columns > 1 else s.columns
         return {
             "data": data,
-            "layout": _grid(items, wanted, title, subtitle, s, heading),
+            "layout": _grid(items, wanted, title, subtitle, s, heading, names),
             "config": config(s),
         }
 

@@ -20,7 +20,7 @@ from strategy_app.models import ActionPlan, Indicator
 from strategy_app.objectives import pages as indicator_pages
 from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.clock import today
-from strategy_app.services.plumbing import numbers
+from strategy_app.services.plumbing import numbers, per_version
 
 WORST_FIRST = {rules.OFF_TRACK: 0, rules.AT_RISK: 1, rules.NO_DATA: 2, rules.ON_TRACK: 3}
 
@@ -37,7 +37,14 @@ class Line:
 
 
 def lines(as_of: date) -> list[Line]:
-    """Every live indicator of the live cascade (not of a cancelled plan), worst first."""
+    """Every live indicator of the live cascade (not of a cancelled plan), worst first.
+
+    Worked out once per data version (a read of every indicator); callers only read it.
+    """
+    return per_version.memo("indicator_lines", as_of, lambda: _lines(as_of))
+
+
+def _lines(as_of: date) -> list[Line]:
     results = metrics.overview(as_of).results
     rows = db.session.execute(
         sa.select(

@@ -34,6 +34,7 @@ class Index:
     as_of: date
     departments: list[Department]
     scorecards: dict[int, rules.Scorecard]
+    people: list[User] = field(default_factory=list, repr=False)  # see load_users
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,19 @@ class DepartmentPage:
     off_track: list[tuple[int, str]] = field(default_factory=list)  # (id, name) of indicators
     off_track_total: int = 0
     figure: dict[str, Any] | None = None  # its indicators' expected vs actual
+    people: list[User] = field(default_factory=list, repr=False)  # see load_users
 
 
-def load_users(ids: Iterable[int | None]) -> None:
-    """Load these users in one query, so that relationships to them need none."""
+def load_users(ids: Iterable[int | None]) -> list[User]:
+    """Load these users in one query, so that relationships to them need none.
+
+    The session holds loaded objects only weakly: keep the list returned for as long as the
+    page renders, or each relationship loads its user again, one query per person.
+    """
     wanted = {i for i in ids if i is not None}
-    if wanted:
-        db.session.scalars(sa.select(User).where(User.id.in_(wanted))).all()
+    if not wanted:
+        return []
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(wanted))))
 
 
 def live_departments() -> list[Department]:
@@ -99,8 +106,8 @@ def live_plans() -> sa.Select:
 def index(as_of: date) -> Index:
     """The departments, their leads and their scorecards at as_of."""
     departments = live_departments()
-    load_users(d.lead_id for d in departments)
-    return Index(as_of, departments, metrics.overview(as_of).scorecards)
+    people = load_users(d.lead_id for d in departments)
+    return Index(as_of, departments, metrics.overview(as_of).scorecards, people)
 
 
 def _dependencies(department: Department) -> tuple[list[Dependency], list[Dependency]]:
@@ -143,7 +150,7 @@ def department_page(department: Department, as_of: date) -> DepartmentPage:
     )
     blocked, holding_up = _dependencies(department)
     deps = blocked + holding_up
-    load_users(
+    people = load_users(
         [department.lead_id, *(p.owner_id for p in page.items)]
         + [p.owner_id for d in deps for p in (d.plan, d.blocked_by)]
     )
@@ -173,4 +180,5 @@ def department_page(department: Department, as_of: date) -> DepartmentPage:
         off_track=[(i, drawn[i][1]["layout"]["meta"]["name"]) for i in off if i in drawn],
         off_track_total=len(off),
         figure=grids[0] if grids else None,
+        people=people,
     )

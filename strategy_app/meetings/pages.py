@@ -112,6 +112,8 @@ class Deck:
     overdue: list[Any]
     departments: list[DepartmentSlide]
     objective_grids: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # The department leads, loaded once and kept while the deck renders (load_users).
+    people: list[User] = field(default_factory=list, repr=False)
 
     @property
     def overdue_total(self) -> int:
@@ -275,7 +277,9 @@ def customer_voice(deck: Deck) -> list[Slide]:
     trend = (
         nps_charts.trend(heard.months, "NPS by month", surface="meeting") if heard.months else None
     )
-    radar = health_reads.latest_radar(deck.as_of, title="Service health by element", height=620)
+    radar = health_reads.latest_radar(
+        deck.as_of, title="Service health by element", height=700, surface=charts.MEETING
+    )
     if trend is None and radar is None and not heard.open_follow_ups:
         return []
     voice = Voice(heard, trend, radar)
@@ -376,7 +380,7 @@ def plans_by_department(limit: int = PLANS_PER_DEPARTMENT) -> dict[int, list[Any
 def build(as_of: date) -> Deck:
     """The deck at as_of, in a fixed number of queries whatever the size of the data."""
     view = dashboard.build(as_of)
-    load_users(d.lead_id for d, _ in view.departments)
+    people = load_users(d.lead_id for d, _ in view.departments)
     plans = plans_by_department()
     found = charted.lines(as_of)
     per_department = charted.by_department(found, CHARTED_PER_DEPARTMENT)
@@ -413,4 +417,5 @@ def build(as_of: date) -> Deck:
             oid: grids(ids_, "Its indicators: expected vs actual")
             for oid, ids_ in per_objective.items()
         },
+        people=people,
     )

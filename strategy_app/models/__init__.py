@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic and the services see every table)."""
 
-from strategy_app.models.audit import AuditEvent, DataVersion
+from strategy_app.models.audit import AuditEvent, DataChange, DataVersion
 from strategy_app.models.health import Assessment, AssessmentAnswer, FollowUp, NpsResponse
 from strategy_app.models.indicator import DIRECTIONS, SOURCES, Indicator, Measurement, Milestone
 from strategy_app.models.org import Department, Organization
@@ -42,6 +42,7 @@ __all__ = [
     "AuditEvent",
     "CheckIn",
     "CompanyStrategy",
+    "DataChange",
     "DataVersion",
     "Department",
     "FollowUp",

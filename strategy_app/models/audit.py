@@ -42,3 +42,26 @@ class DataVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)  # always 1
     token: Mapped[str] = mapped_column(sa.String(32))
+    # Counts the committed changes: the DataChange rows numbered up to it are committed.
+    seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The number of the last change that touched everything (a figure made before it is
+    # computed afresh, without reading the changes).
+    everything_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class DataChange(db.Model):
+    """What one committed change touched, numbered in commit order (DataVersion.seq).
+
+    A worker that computed a figure at change N and now sees change N + k reads the k rows
+    after N and recomputes only what they touched (services.data_version), instead of
+    everything. Only the last few hundred are kept: an older figure is computed afresh.
+    """
+
+    __tablename__ = "data_changes"
+    __audit__ = False  # bookkeeping written by the audit hook itself
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # {"all": true} or {"<entity type>": [ids], "refs": {"objective_id": [ids], ...}}
+    touched: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # When it was recorded (the audit log's clock): a past day before it is not moved by it.
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

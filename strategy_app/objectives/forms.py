@@ -12,6 +12,7 @@ from strategy_app.forms import no_nul
 from strategy_app.models import Objective
 from strategy_app.schemas.common import MAX_ID
 from strategy_app.services.evaluation.rules import STATUSES
+from strategy_app.widgets import QuickSelect
 
 # Offered in the tag input's suggestions, besides the tags already in use.
 TAG_SUGGESTIONS = (
@@ -124,7 +125,11 @@ class ObjectiveFilterForm(FlaskForm):
         "Service strategy", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
     )
     owner = SelectField(
-        "Owner", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
+        "Owner",
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[id_in_range],
+        widget=QuickSelect(),
     )
     status = SelectField(
         "Status",

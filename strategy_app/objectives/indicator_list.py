@@ -15,7 +15,9 @@ from strategy_app.objectives.forms import STATUS_LABELS, id_in_range, int_or_non
 from strategy_app.reports.paging import paginate_list
 from strategy_app.services.evaluation.clock import today
 from strategy_app.services.evaluation.rules import STATUSES
+from strategy_app.services.plumbing import per_version
 from strategy_app.services.reads import indicator_list
+from strategy_app.widgets import QuickSelect
 
 PER_PAGE = 50
 NO_UNIT = "(none)"
@@ -37,9 +39,23 @@ class IndicatorFilterForm(FlaskForm):
         "Department", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
     )
     objective = SelectField(
-        "Objective", coerce=int_or_none, validate_choice=False, validators=[id_in_range]
+        "Objective",
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[id_in_range],
+        widget=QuickSelect(),
     )
     unit = SelectField("Unit", default="")
+
+
+def _objectives() -> list[SelectChoice]:
+    """The live objectives to filter by (kept per data version: there may be hundreds)."""
+    objectives = db.session.execute(
+        sa.select(Objective.id, Objective.title)
+        .where(Objective.archived_at.is_(None))
+        .order_by(Objective.title, Objective.id)
+    )
+    return [SelectChoice("", "Any objective")] + [SelectChoice(str(i), t) for i, t in objectives]
 
 
 @bp.route("/indicators/")
@@ -51,18 +67,11 @@ def indicator_index():
         .where(Department.archived_at.is_(None))
         .order_by(Department.position, Department.name)
     ).all()
-    objectives = db.session.execute(
-        sa.select(Objective.id, Objective.title)
-        .where(Objective.archived_at.is_(None))
-        .order_by(Objective.title, Objective.id)
-    ).all()
     units = indicator_list.units()
     form.department.choices = [SelectChoice("", "Any department")] + [
         SelectChoice(str(i), n) for i, n in departments
     ]
-    form.objective.choices = [SelectChoice("", "Any objective")] + [
-        SelectChoice(str(i), t) for i, t in objectives
-    ]
+    form.objective.choices = per_version.memo("indicator_filter_objectives", None, _objectives)
     form.unit.choices = [
         SelectChoice("", "Any unit"),
         SelectChoice(NO_UNIT, "No unit"),

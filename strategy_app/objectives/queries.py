@@ -14,6 +14,7 @@ from strategy_app.models import ActionPlan, Department, Indicator, Objective, Se
 from strategy_app.objectives import pages
 from strategy_app.objectives.forms import TAG_SUGGESTIONS
 from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.plumbing import per_version
 
 PER_PAGE = 25
 MAX_SUGGESTED_TAGS = 200
@@ -80,7 +81,12 @@ def objective_page(filters: Filters, page: int, as_of: date):
 
 
 def tag_suggestions() -> list[str]:
-    """The tags already used on live objectives, then the built-in suggestions."""
+    """The tags already used on live objectives, then the built-in suggestions (worked out
+    once per data version: it reads the tags of every objective)."""
+    return per_version.memo("tag_suggestions", None, _tag_suggestions)
+
+
+def _tag_suggestions() -> list[str]:
     seen: dict[str, str] = {}
     for tags in db.session.scalars(
         sa.select(Objective.tags).where(Objective.archived_at.is_(None))

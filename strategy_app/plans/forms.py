@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import Length, ValidationError
 
 from strategy_app.models import PLAN_STATES
+from strategy_app.widgets import QuickSelect
 
 STATE_LABELS = {
     "planned": "Planned",
@@ -158,8 +159,8 @@ class PlanFilterForm(FlaskForm):
     state = SelectField(
         "State", choices=[SelectChoice("", "Any state"), *STATE_CHOICES], default=""
     )
-    owner = SelectField("Owner", default="")
-    objective = SelectField("Objective", default="")
+    owner = SelectField("Owner", default="", widget=QuickSelect())
+    objective = SelectField("Objective", default="", widget=QuickSelect())
     overdue = SelectField(
         "Overdue",
         choices=[SelectChoice("", "Overdue or not"), SelectChoice("yes", "Overdue only")],

@@ -22,6 +22,7 @@ from strategy_app.plans.common import ID, load_plan, plan_addresses, plannable_d
 from strategy_app.plans.forms import PlanFilterForm
 from strategy_app.services.evaluation import rules
 from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import per_version
 from strategy_app.services.writes import cascade
 
 PER_PAGE = 25
@@ -48,12 +49,17 @@ def _filter_choices(form: PlanFilterForm) -> None:
     form.owner.choices = [SelectChoice("", "Anyone")] + [
         SelectChoice(str(uid), name) for uid, name in owners
     ]
+    form.objective.choices = per_version.memo("plan_filter_objectives", None, _objectives)
+
+
+def _objectives() -> list[SelectChoice]:
+    """Every objective to filter by (kept per data version: there may be hundreds)."""
     objectives = db.session.execute(
         sa.select(Objective.id, Objective.title, Objective.archived_at).order_by(
             Objective.title, Objective.id
         )
     )
-    form.objective.choices = [SelectChoice("", "Any objective")] + [
+    return [SelectChoice("", "Any objective")] + [
         SelectChoice(str(oid), title + (" (archived)" if archived else ""))
         for oid, title, archived in objectives
     ]

@@ -9,6 +9,7 @@ from strategy_app.main.routes import as_of_date
 from strategy_app.reports import bp
 from strategy_app.reports.matrix import matrix as build_matrix
 from strategy_app.reports.paging import paginate_list
+from strategy_app.services.evaluation import history
 from strategy_app.services.evaluation.clock import today
 from strategy_app.services.evaluation.rules import CHECK_IN_DAYS
 from strategy_app.services.reads import alignment
@@ -20,8 +21,12 @@ FINDINGS_SHOWN = 100  # per kind on the whole report; ?kind= pages through one k
 
 @bp.app_template_global("my_updates_count")
 def my_updates_count() -> int:
-    """The navigation's badge on "My updates": how many things wait on the signed-in user."""
-    if not current_user.is_authenticated:
+    """The navigation's badge on "My updates": how many things wait on the signed-in user.
+
+    Nothing (0) while a page shows a past day: what waits on someone is today's, and the request
+    reads that day's world (history.enter), so the count is left out rather than wrong.
+    """
+    if not current_user.is_authenticated or history.in_past() is not None:
         return 0
     return waiting_count(current_user, today())
 

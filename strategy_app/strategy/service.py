@@ -14,8 +14,10 @@ from strategy_app import archiving, forms, policy
 from strategy_app.extensions import db
 from strategy_app.main.routes import as_of_date
 from strategy_app.models import CompanyStrategy, Objective, ServiceStrategy, StrategyLink
+from strategy_app.objectives.common import page_number
+from strategy_app.reports.paging import paginate_list
 from strategy_app.schemas.inputs import ServiceStrategyIn, ServiceStrategyPatch
-from strategy_app.services.evaluation import metrics
+from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.reads import history
 from strategy_app.services.writes import cascade, strategy_admin
 from strategy_app.strategy import bp
@@ -23,6 +25,7 @@ from strategy_app.strategy.common import ID, owner_choices, render_form, require
 from strategy_app.strategy.forms import SERVICE_STATUS_CHOICES, ServiceStrategyForm
 
 TEMPLATE = "strategy/service_form.html"
+OBJECTIVES_SHOWN = 25  # per page of the strategy's objectives
 
 
 def _live_company() -> list[CompanyStrategy]:
@@ -136,17 +139,40 @@ def service_edit(id: int):
     return _form_page(form, company, strategy=obj, dropped=dropped, entries=history.history(obj))
 
 
+# Worst first: what a reader of the strategy acts on.
+_ORDER = {rules.OFF_TRACK: 0, rules.AT_RISK: 1, rules.NO_DATA: 2, rules.ON_TRACK: 3}
+
+
+def _objective_ids(service: ServiceStrategy, as_of) -> list[int]:
+    """The ids of the service strategy's live objectives, worst first then oldest first.
+
+    Read from the cascade's kept figures while the strategy is live (no query, no row);
+    an archived strategy's objectives are not in them, and come in the order they were made.
+    """
+    if service.archived_at is None:
+        figures = metrics.overview(as_of)
+        ids = [oid for oid, sid in figures.objective_service.items() if sid == service.id]
+        return sorted(ids, key=lambda oid: (_ORDER[figures.rollups[oid].status], oid))
+    return list(
+        db.session.scalars(
+            sa.select(Objective.id)
+            .where(Objective.service_strategy_id == service.id, Objective.archived_at.is_(None))
+            .order_by(Objective.id)
+        )
+    )
+
+
 @bp.route(f"/service/<{ID}:id>")
 def service_view(id: int):
     """A service strategy: statement, period, fit with each company strategy, objectives."""
     obj = _service(id)
-    objectives = list(
-        db.session.scalars(
-            sa.select(Objective)
-            .where(Objective.service_strategy_id == obj.id, Objective.archived_at.is_(None))
-            .order_by(Objective.id)
-        )
-    )
+    as_of = as_of_date()
+    page = paginate_list(_objective_ids(obj, as_of), OBJECTIVES_SHOWN, page_number())
+    loaded = {
+        o.id: o
+        for o in db.session.scalars(sa.select(Objective).where(Objective.id.in_(page.items)))
+    }
+    objectives = [loaded[i] for i in page.items]
     links = sorted(  # live company strategies in their order, then archived ones
         obj.links,
         key=lambda link: (
@@ -162,7 +188,8 @@ def service_view(id: int):
         links=links,
         flags=strategy_admin.link_flags(obj.links, live_ids),
         objectives=objectives,
-        rollups=metrics.objective_rollups(objectives, as_of_date()),
+        page=page,
+        rollups=metrics.objective_rollups(objectives, as_of),
         entries=history.history(obj),
     )
 

@@ -8,6 +8,8 @@ from wtforms import SelectChoice, SelectField
 
 from strategy_app.extensions import db
 from strategy_app.models import Department, Objective, ServiceStrategy
+from strategy_app.services.plumbing import per_version
+from strategy_app.widgets import QuickSelect
 
 
 class TimelineFilterForm(FlaskForm):
@@ -17,10 +19,10 @@ class TimelineFilterForm(FlaskForm):
         csrf = False
 
     department = SelectField("Department", default="")
-    objective = SelectField("Objective", default="")
+    objective = SelectField("Objective", default="", widget=QuickSelect())
 
     def load_choices(self) -> None:
-        """Live departments and objectives (two queries)."""
+        """Live departments and objectives (two queries; the objectives kept per data version)."""
         departments = db.session.execute(
             sa.select(Department.slug, Department.name)
             .where(Department.archived_at.is_(None))
@@ -29,12 +31,17 @@ class TimelineFilterForm(FlaskForm):
         self.department.choices = [SelectChoice("", "Every department")] + [
             SelectChoice(slug, name) for slug, name in departments
         ]
-        objectives = db.session.execute(
-            sa.select(Objective.id, Objective.title)
-            .join(Objective.service_strategy)
-            .where(Objective.archived_at.is_(None), ServiceStrategy.archived_at.is_(None))
-            .order_by(Objective.title, Objective.id)
-        )
-        self.objective.choices = [SelectChoice("", "Every objective")] + [
-            SelectChoice(str(oid), title) for oid, title in objectives
-        ]
+        self.objective.choices = per_version.memo("timeline_objectives", None, _objectives)
+
+
+def _objectives() -> list[SelectChoice]:
+    """The live objectives to pick from (kept per data version: there may be hundreds)."""
+    objectives = db.session.execute(
+        sa.select(Objective.id, Objective.title)
+        .join(Objective.service_strategy)
+        .where(Objective.archived_at.is_(None), ServiceStrategy.archived_at.is_(None))
+        .order_by(Objective.title, Objective.id)
+    )
+    return [SelectChoice("", "Every objective")] + [
+        SelectChoice(str(oid), title) for oid, title in objectives
+    ]

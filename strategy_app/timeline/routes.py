@@ -7,14 +7,16 @@ from datetime import date
 import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_login import login_required
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import joinedload
 
 from strategy_app import charts
 from strategy_app.extensions import db
 from strategy_app.main.routes import as_of_date
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy
+from strategy_app.reports.paging import ListPagination
 from strategy_app.services.evaluation import rules
 from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import per_version
 from strategy_app.timeline import bp
 from strategy_app.timeline.forms import TimelineFilterForm
 
@@ -65,6 +67,29 @@ def _bar(plan: ActionPlan, as_of: date) -> charts.TimelineBar:
     )
 
 
+def _order(form: TimelineFilterForm) -> tuple[list[int], int]:
+    """The ids of the dated plans the filters ask for, department by department, soonest
+    start first; and how many have no due date. Kept per data version (it sorts every plan)."""
+    plans = _live_plans(form)
+    order = db.session.scalars(
+        plans.with_only_columns(ActionPlan.id)
+        .where(ActionPlan.due_date.is_not(None))
+        .order_by(
+            Department.position,
+            Department.name,
+            sa.func.coalesce(ActionPlan.start_date, ActionPlan.due_date),
+            ActionPlan.due_date,
+            ActionPlan.id,
+        )
+    ).all()
+    undated = db.session.scalar(
+        plans.where(ActionPlan.due_date.is_(None))
+        .with_only_columns(sa.func.count(ActionPlan.id))
+        .order_by(None)
+    )
+    return list(order), undated or 0
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -75,25 +100,20 @@ def index():
     context = {"form": form, "as_of": as_of, "today": today()}
     if not form.validate():
         return render_template("timeline/index.html", page=None, figure=None, **context), 400
-    plans = _live_plans(form)
-    dated = (
-        plans.where(ActionPlan.due_date.is_not(None))
-        .options(contains_eager(ActionPlan.department), contains_eager(ActionPlan.objective))
-        .order_by(
-            Department.position,
-            Department.name,
-            sa.func.coalesce(ActionPlan.start_date, ActionPlan.due_date),
-            ActionPlan.due_date,
-            ActionPlan.id,
+    filters = (form.department.data or "", form.objective.data or "")
+    order, undated = per_version.memo("timeline", filters, lambda: _order(form))
+    page = ListPagination(
+        page=_page_number(), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False, items=order
+    )
+    loaded = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(ActionPlan)
+            .options(joinedload(ActionPlan.department), joinedload(ActionPlan.objective))
+            .where(ActionPlan.id.in_(page.items))
         )
-    )
-    page = db.paginate(dated, page=_page_number(), per_page=PER_PAGE, error_out=False)
-    undated = db.session.scalar(
-        plans.where(ActionPlan.due_date.is_(None))
-        .with_only_columns(sa.func.count(ActionPlan.id))
-        .order_by(None)
-    )
-    bars = [_bar(p, as_of) for p in page.items]
+    }
+    bars = [_bar(loaded[i], as_of) for i in page.items]
     figure = charts.timeline(bars, as_of, today=context["today"])
     return render_template(
         "timeline/index.html",

@@ -149,22 +149,37 @@ def _fill_sign_in(pg, email: str, password: str) -> None:
 _SIGNED_IN: dict[str, dict] = {}  # cookies of each demo user's session, per test worker
 
 
+def _still_signed_in(context) -> bool:
+    """Whether the context's session is alive: the sign-in page sends a signed-in user home."""
+    answer = context.request.get("/login", max_redirects=0)
+    return answer.status == 302
+
+
 @pytest.fixture
 def page_as(browser, live_server):
     """A fresh context per test, already signed in as the given demo user (None: nobody).
 
     Each user signs in through the form once per worker; later contexts start from that
-    session's cookies (a sign-in costs a slow password hash). Console errors fail the test.
+    session's cookies (a sign-in costs a slow password hash). Signing out ends every session
+    of the user, so a kept session another test has signed out of is replaced by a new
+    sign-in. Console errors fail the test.
     """
     opened = []
 
+    def _sign_in_afresh(email: str) -> None:
+        context = browser.new_context(base_url=live_server)
+        _fill_sign_in(context.new_page(), email, DEMO_PASSWORD)
+        _SIGNED_IN[email] = context.storage_state()
+        context.close()
+
     def _open(email: str | None):
         if email and email not in _SIGNED_IN:
-            context = browser.new_context(base_url=live_server)
-            _fill_sign_in(context.new_page(), email, DEMO_PASSWORD)
-            _SIGNED_IN[email] = context.storage_state()
-            context.close()
+            _sign_in_afresh(email)
         context = browser.new_context(base_url=live_server, storage_state=_SIGNED_IN.get(email))
+        if email and not _still_signed_in(context):
+            context.close()
+            _sign_in_afresh(email)
+            context = browser.new_context(base_url=live_server, storage_state=_SIGNED_IN[email])
         pg = context.new_page()
         opened.append((context, _watch(pg)))
         return pg

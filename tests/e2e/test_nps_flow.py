@@ -12,11 +12,6 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
-# Known failures after the merge of stop 9 (named in the issue notes): these pass alone but
-# fail once earlier browser tests have changed the shared demo server. Not yet mended.
-KNOWN_AFTER_MERGE = "passes alone; fails after other browser tests change the shared demo data"
-
-
 def test_a_lead_resolves_a_follow_up_from_my_updates_in_two_clicks(page, sign_in):
     sign_in("sales.lead@demo.test")
     page.goto("/reports/my-updates")
@@ -63,10 +58,6 @@ def test_a_detractor_entered_by_hand_opens_a_follow_up(page, sign_in):
     expect(page.locator("#follow-up-state")).to_contain_text("Contacted")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=KNOWN_AFTER_MERGE,
-)
 @pytest.mark.parametrize("width", [375, 1440, 1920])
 def test_the_nps_pages_fit_every_width(page_as, width, tmp_path):
     page = page_as("ceo@demo.test")

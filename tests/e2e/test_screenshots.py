@@ -71,5 +71,6 @@ def test_readme_screenshots(page_as, folder):
         href,
         (375, 812),
         folder / "phone-plan.png",
-        before=lambda p: p.evaluate(f"() => ({HAS_TABLE})().scrollIntoView()"),
+        # from the heading of its indicators: the table, the status and "Enter an actual"
+        before=lambda p: p.evaluate(f"() => ({HAS_TABLE})().closest('section').scrollIntoView()"),
     )

@@ -2,9 +2,10 @@
 
 For every Plotly chart drawn on the page (visible, with a size), the bounding boxes of its
 text — titles and subtitles, axis titles, legend items, tick labels, annotations — are read
-in the browser; a problem is two of them overlapping, one leaving the chart's box, or the
-mode bar lying over one. The page itself must not scroll sideways (and, for a slide, not
-down either). `check(page)` answers the number of charts looked at and the problems found.
+in the browser; a problem is two of them overlapping, one leaving the chart's box, the mode
+bar lying over one, or (on a meeting slide) one set smaller than a room can read. The page
+itself must not scroll sideways (and, for a slide, not down either). `check(page)` answers
+the number of charts looked at and the problems found.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 # Two boxes overlap when they share more than this many pixels both ways, and a text leaves its
 # chart when it passes the edge by more (text boxes carry a little room around the letters).
 SLACK = 2
+# The smallest chart text a meeting slide may show (strategy_app/charts/style.py MEETING).
+MEETING_FONT = 20
 
 CHART_TEXT = """
-(slack) => {
+({slack, minFont}) => {
   const problems = [];
   let charts = 0;
   const kindOf = (node) => {
@@ -54,9 +57,13 @@ CHART_TEXT = """
       if (r.width < 1 || r.height < 1) return;
       const tick = kind === "tick label" ? node.closest("[class*='tick']") : null;
       const axis = tick ? tick.getAttribute("class") : "";
-      texts.push({kind, text: text.slice(0, 50), r, axis});
+      const size = parseFloat(getComputedStyle(node).fontSize) || 0;
+      texts.push({kind, text: text.slice(0, 50), r, axis, size});
     });
     for (const t of texts) {
+      if (minFont && t.size < minFont) {
+        problems.push(`${name}: ${label(t)} is ${t.size} px, under ${minFont} px`);
+      }
       const r = t.r;
       if (r.left < box.left - slack || r.right > box.right + slack ||
           r.top < box.top - slack || r.bottom > box.bottom + slack) {
@@ -118,9 +125,13 @@ def wait_for_charts(page, timeout: float = 10) -> None:
     page.wait_for_timeout(150)  # Plotly's resize after a layout change is debounced
 
 
-def check(page, where: str, *, vertical: bool = False) -> Found:
-    """The charts of the page as it is drawn now, and its scrolling; where names it."""
-    seen = page.evaluate(CHART_TEXT, SLACK)
+def check(page, where: str, *, vertical: bool = False, min_font: float = 0) -> Found:
+    """The charts of the page as it is drawn now, and its scrolling; where names it.
+
+    vertical: the page must not scroll down either (a slide); min_font: the smallest type
+    (px) a chart's text may have (a slide read from the back of the room: MEETING_FONT).
+    """
+    seen = page.evaluate(CHART_TEXT, {"slack": SLACK, "minFont": min_font})
     found = Found(seen["charts"], [f"{where}: {p}" for p in seen["problems"]])
     scroll = page.evaluate(PAGE_SCROLL)
     if scroll["sideways"] > 0:
@@ -154,8 +165,9 @@ def summary() -> str | None:
     charts = sum(x["charts"] for x in lines)
     problems = sum(x["problems"] for x in lines)
     return (
-        f"visual check: {charts} charts drawn and checked (charts × sizes) on {len(lines)}"
-        f" page checks; {problems} overlaps / clippings / scrolls found"
+        f"visual check: {charts} charts × sizes checked, {problems} problems"
+        f" (overlapping or clipped chart text, sideways or slide scrolls, slide text under"
+        f" {MEETING_FONT} px) in {len(lines)} page checks"
     )
 
 

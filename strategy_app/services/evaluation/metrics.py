@@ -149,6 +149,19 @@ def status_counts(
     return counts
 
 
+PlanPair = tuple[rules.PlanFacts, list[rules.IndicatorResult]]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One live objective's share of the overview: its own indicators' ids, and its plans
+    (in id order) with their indicators' ids and results."""
+
+    own_ids: tuple[int, ...]
+    plan_indicator_ids: tuple[int, ...]
+    pairs: tuple[PlanPair, ...]
+
+
 @dataclass
 class Overview:
     """Every computed figure of the live cascade at a date, without loading display objects."""
@@ -158,6 +171,8 @@ class Overview:
     rollups: dict[int, rules.Rollup]
     scorecards: dict[int, rules.Scorecard]
     objective_service: dict[int, int]
+    # Per objective, what went into it: what a refresh after a change replaces.
+    parts: dict[int, _Part] = field(default_factory=dict, repr=False)
 
     def status_counts(self, objective_ids: Iterable[int] | None = None) -> dict[str, int]:
         """Objectives per status (all live objectives, or those given)."""
@@ -207,80 +222,197 @@ def overview(as_of: date, objective_ids: Iterable[int] | None = None) -> Overvie
     """Results, roll-ups and scorecards of the live cascade at as_of, from plain rows.
 
     The whole cascade's figures are kept per app under the data version: one query while
-    nothing has changed, six when something has. objective_ids limits it to those
-    objectives (archived ones included, for the API), in five queries and without
-    scorecards, computed afresh. Callers read an Overview; they never change it.
+    nothing has changed; after a change, only the objectives it touched are computed again
+    (_refresh: a few small queries), and everything when it touched too much. objective_ids
+    limits it to those objectives (archived ones included, for the API), in five queries and
+    without scorecards, computed afresh. Callers read an Overview; they never change it.
     """
     if objective_ids is None:
-        return data_version.cache().get_or_compute(
-            ("overview", as_of), lambda: _overview(as_of, None)
+        return data_version.cache().get_or_refresh(
+            ("overview", as_of),
+            lambda: _overview(as_of, None),
+            lambda old, touched: _refresh(old, touched),
         )
     return _overview(as_of, objective_ids)
 
 
-def _overview(as_of: date, objective_ids: Iterable[int] | None) -> Overview:
-    wanted = None if objective_ids is None else set(objective_ids)
+def _objective_rows(wanted: set[int] | None, live_only: bool) -> dict[int, int]:
+    """objective id -> service strategy id, of the live objectives (or of those wanted)."""
     objectives = sa.select(Objective.id, Objective.service_strategy_id)
-    if wanted is None:
+    if live_only:
         objectives = objectives.join(Objective.service_strategy).where(
             Objective.archived_at.is_(None), ServiceStrategy.archived_at.is_(None)
         )
-    elif len(wanted) <= _IN_LIST_LIMIT:
+    if wanted is not None and len(wanted) <= _IN_LIST_LIMIT:
         objectives = objectives.where(Objective.id.in_(wanted))
-    objective_service = {
+    return {
         r.id: r.service_strategy_id
         for r in db.session.execute(objectives)
         if wanted is None or r.id in wanted
     }
-    plans = [
-        r
-        for r in db.session.execute(
-            sa.select(
-                ActionPlan.id,
-                ActionPlan.objective_id,
-                ActionPlan.department_id,
-                ActionPlan.state,
-                ActionPlan.progress_pct,
-                ActionPlan.due_date,
-            ).where(ActionPlan.archived_at.is_(None))
-        )
-        if r.objective_id in objective_service
-    ]
+
+
+def _parts(
+    as_of: date, objective_service: dict[int, int], everything: bool
+) -> tuple[dict[int, rules.IndicatorResult], dict[int, _Part]]:
+    """The results and parts of the given objectives (3-4 queries)."""
+    few = not everything and len(objective_service) <= _IN_LIST_LIMIT
+    plan_query = sa.select(
+        ActionPlan.id,
+        ActionPlan.objective_id,
+        ActionPlan.department_id,
+        ActionPlan.state,
+        ActionPlan.progress_pct,
+        ActionPlan.due_date,
+    ).where(ActionPlan.archived_at.is_(None))
+    if few:
+        plan_query = plan_query.where(ActionPlan.objective_id.in_(objective_service))
+    plans = [r for r in db.session.execute(plan_query) if r.objective_id in objective_service]
     plan_ids = {p.id for p in plans}
+    indicator_query = sa.select(*_SPEC_COLUMNS).where(Indicator.archived_at.is_(None))
+    if few and len(plan_ids) <= _IN_LIST_LIMIT:
+        indicator_query = indicator_query.where(
+            sa.or_(
+                Indicator.objective_id.in_(objective_service),
+                Indicator.action_plan_id.in_(plan_ids),
+            )
+        )
     indicators = [
         r
-        for r in db.session.execute(
-            sa.select(*_SPEC_COLUMNS).where(Indicator.archived_at.is_(None))
-        )
+        for r in db.session.execute(indicator_query)
         if r.objective_id in objective_service or r.action_plan_id in plan_ids
     ]
     results = _evaluate_rows(indicators, as_of)
-    own: ResultsByParent = defaultdict(list)
-    of_plan: ResultsByParent = defaultdict(list)
-    for r in indicators:
-        target = own[r.objective_id] if r.objective_id is not None else of_plan[r.action_plan_id]
-        target.append(results[r.id])
-    by_objective: dict[int, list] = defaultdict(list)
-    by_department: dict[int, list] = defaultdict(list)
-    no_results: list[rules.IndicatorResult] = []
-    for pid, objective_id, department_id, state, progress_pct, due_date in plans:
+    own: dict[int, list[int]] = defaultdict(list)
+    of_plan: dict[int, list[int]] = defaultdict(list)
+    for r in sorted(indicators, key=lambda r: r.id):
+        if r.objective_id is not None:
+            own[r.objective_id].append(r.id)
+        else:
+            of_plan[r.action_plan_id].append(r.id)
+    pairs: dict[int, list[PlanPair]] = defaultdict(list)
+    ids_of: dict[int, list[int]] = defaultdict(list)
+    for pid, objective_id, department_id, state, progress_pct, due_date in sorted(plans):
         facts = rules.PlanFacts(pid, state, progress_pct, due_date, False, department_id)
-        pair = (facts, of_plan.get(pid, no_results))
-        by_objective[objective_id].append(pair)
-        by_department[department_id].append(pair)
-    rollups = {
-        oid: rules.objective_rollup(own.get(oid, []), by_objective.get(oid, []))
+        pairs[objective_id].append((facts, [results[i] for i in of_plan.get(pid, ())]))
+        ids_of[objective_id].extend(of_plan.get(pid, ()))
+    parts = {
+        oid: _Part(tuple(own.get(oid, ())), tuple(ids_of.get(oid, ())), tuple(pairs.get(oid, ())))
         for oid in objective_service
     }
-    departments = (
-        db.session.scalars(sa.select(Department.id).where(Department.archived_at.is_(None)))
-        if wanted is None
-        else ()
-    )
-    scorecards = {
-        did: rules.department_scorecard(by_department.get(did, []), as_of) for did in departments
+    return results, parts
+
+
+def _rollup(part: _Part, results: dict[int, rules.IndicatorResult]) -> rules.Rollup:
+    return rules.objective_rollup([results[i] for i in part.own_ids], list(part.pairs))
+
+
+def _scorecards(
+    as_of: date, parts: dict[int, _Part], departments: Iterable[int]
+) -> dict[int, rules.Scorecard]:
+    wanted = set(departments)
+    by_department: dict[int, list[PlanPair]] = {did: [] for did in wanted}
+    for part in parts.values():
+        for pair in part.pairs:
+            if pair[0].department_id in wanted:
+                by_department[pair[0].department_id].append(pair)
+    return {  # in plan order, so that a refresh adds up exactly as a fresh computation
+        did: rules.department_scorecard(sorted(pairs, key=lambda p: p[0].id), as_of)
+        for did, pairs in by_department.items()
     }
-    return Overview(as_of, results, rollups, scorecards, objective_service)
+
+
+def _live_departments() -> list[int]:
+    return list(
+        db.session.scalars(sa.select(Department.id).where(Department.archived_at.is_(None)))
+    )
+
+
+def _overview(as_of: date, objective_ids: Iterable[int] | None) -> Overview:
+    wanted = None if objective_ids is None else set(objective_ids)
+    objective_service = _objective_rows(wanted, live_only=wanted is None)
+    results, parts = _parts(as_of, objective_service, everything=wanted is None)
+    rollups = {oid: _rollup(part, results) for oid, part in parts.items()}
+    scorecards = _scorecards(as_of, parts, _live_departments()) if wanted is None else {}
+    return Overview(as_of, results, rollups, scorecards, objective_service, parts)
+
+
+# The kinds of rows the overview reads; a change of any other kind leaves it as it is.
+_THROUGH_OBJECTIVE = {"Objective", "ActionPlan", "Indicator", "Milestone", "Measurement"}
+_EVERYTHING = data_version.WIDE_KINDS
+
+
+def touched_objectives(touched: data_version.Touched) -> tuple[set[int], dict[int, int]] | None:
+    """The objectives whose figures the changes may have moved, and which of them are live
+    (objective id -> service strategy id), in one query; None: perhaps all of them."""
+    if any(touched.of(kind) for kind in _EVERYTHING):
+        return None
+    if not any(touched.of(kind) for kind in _THROUGH_OBJECTIVE):
+        return set(), {}
+    objectives = set(touched.of("Objective")) | touched.ref("objective_id")
+    plans = set(touched.of("ActionPlan")) | touched.ref("action_plan_id")
+    indicators = set(touched.of("Indicator")) | touched.ref("indicator_id")
+    if len(objectives) + len(plans) + len(indicators) > _IN_LIST_LIMIT:
+        return None
+    through: list[sa.Select] = []
+    if indicators:
+        through.append(
+            sa.select(sa.func.coalesce(Indicator.objective_id, ActionPlan.objective_id))
+            .outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+            .where(Indicator.id.in_(indicators))
+        )
+    if plans:
+        through.append(sa.select(ActionPlan.objective_id).where(ActionPlan.id.in_(plans)))
+    which = Objective.id.in_(objectives)
+    if through:
+        which = sa.or_(which, Objective.id.in_(sa.union(*through).scalar_subquery()))
+    live = sa.and_(Objective.archived_at.is_(None), ServiceStrategy.archived_at.is_(None))
+    rows = db.session.execute(
+        sa.select(
+            Objective.id,
+            Objective.service_strategy_id,
+            sa.case((live, 1), else_=0).label("live"),
+        )
+        .join(Objective.service_strategy)
+        .where(which)
+    ).all()
+    objectives.update(r.id for r in rows)
+    return objectives, {r.id: r.service_strategy_id for r in rows if r.live}
+
+
+def _refresh(old: Overview, touched: data_version.Touched) -> Overview | None:
+    """The overview after changes, from the one before: only the objectives they touched are
+    computed again, with the scorecards of the departments of their plans (then and now).
+    None when that is not worth it (the changes touched too much)."""
+    found = touched_objectives(touched)
+    if found is None or len(found[0]) > _IN_LIST_LIMIT // 2:
+        return None
+    objectives, live = found
+    if not objectives:
+        return old
+    new_results, new_parts = _parts(old.as_of, live, everything=False)
+    results = dict(old.results)
+    parts = dict(old.parts)
+    rollups = dict(old.rollups)
+    objective_service = dict(old.objective_service)
+    departments: set[int] = set()
+    for oid in objectives:
+        gone = parts.pop(oid, None)
+        rollups.pop(oid, None)
+        objective_service.pop(oid, None)
+        if gone is not None:
+            for i in gone.own_ids + gone.plan_indicator_ids:
+                results.pop(i, None)
+            departments.update(facts.department_id for facts, _ in gone.pairs)
+    results.update(new_results)
+    parts.update(new_parts)
+    objective_service.update(live)
+    for oid, part in new_parts.items():
+        rollups[oid] = _rollup(part, results)
+        departments.update(facts.department_id for facts, _ in part.pairs)
+    scorecards = dict(old.scorecards)
+    scorecards.update(_scorecards(old.as_of, parts, departments & set(scorecards)))
+    return Overview(old.as_of, results, rollups, scorecards, objective_service, parts)
 
 
 @dataclass

@@ -166,8 +166,16 @@ def progress(spec: IndicatorSpec, value: float | None) -> float:
 def shortfall(spec: IndicatorSpec, value: float, d: date) -> float:
     """How far the actual falls short of what was expected on d (≤ 0: on track)."""
     if spec.direction == "maintain":
+        return shortfall_from(spec, 0.0, value)
+    return shortfall_from(spec, expected(spec, d), value)
+
+
+def shortfall_from(spec: IndicatorSpec, expected_value: float, value: float) -> float:
+    """shortfall, given the expected value already worked out (`maintain` ignores it, and
+    no other rule here reads the spec's milestones)."""
+    if spec.direction == "maintain":
         return abs(value - spec.target_value) - spec.tolerance * span(spec)
-    gap = expected(spec, d) - value
+    gap = expected_value - value
     return gap if spec.direction == "increase" else -gap
 
 

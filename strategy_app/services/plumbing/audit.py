@@ -240,9 +240,30 @@ def _updated(obj, before: dict) -> dict | None:
     }
 
 
+def _touched(events: list[dict], objects: list) -> dict:
+    """What the events touched, for services.data_version: the ids of each kind of row, and
+    the rows they hang from (their references before and after the change)."""
+    ids: dict[str, set] = {}
+    refs: dict[str, set] = {}
+    for ev in events:
+        if ev["entity_id"] is not None:
+            ids.setdefault(ev["entity_type"], set()).add(ev["entity_id"])
+        for key in data_version.REF_KEYS:
+            for value in ev["changes"].get(key, ()):
+                if isinstance(value, int):
+                    refs.setdefault(key, set()).add(value)
+    for obj in objects:  # the references an update left as they were
+        for key in data_version.REF_KEYS:
+            value = inspect(obj).dict.get(key)
+            if isinstance(value, int):
+                refs.setdefault(key, set()).add(value)
+    return {"ids": ids, "refs": refs}
+
+
 def _after_flush(session: Session, _flush_context) -> None:
     before = session.info.pop(_BEFORE_KEY, {})
     events = []
+    objects = []
     for obj in session.new:
         if _audited(obj) and hasattr(obj, "__table__"):
             events.append(_created(obj))
@@ -254,10 +275,11 @@ def _after_flush(session: Session, _flush_context) -> None:
         ev = _updated(obj, before.get(inspect(obj), {}))
         if ev:
             events.append(ev)
+            objects.append(obj)
     events.extend(session.info.pop(_DELETES_KEY, []))
     if not events:
         return
-    data_version.mark_changed(session)
+    data_version.mark_changed(session, _touched(events, objects))
     now = utcnow()
     actor = session.info.get(ACTOR_KEY)
     rows = [{**ev, "user_id": actor, "created_at": now, "updated_at": now} for ev in events]

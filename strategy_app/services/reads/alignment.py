@@ -176,9 +176,10 @@ def _live_objectives() -> sa.Select:
     )
 
 
-def _counting_plans(objective_ids: set[int]) -> list[sa.Row]:
-    """Live plans of live objectives, cancelled ones left out."""
-    rows = db.session.execute(
+def _counting_plans(objective_ids: set[int], few: bool = False) -> list[sa.Row]:
+    """Live plans of live objectives, cancelled ones left out (few: those of objective_ids
+    picked by the database)."""
+    query = (
         sa.select(
             ActionPlan.id,
             ActionPlan.title,
@@ -190,7 +191,9 @@ def _counting_plans(objective_ids: set[int]) -> list[sa.Row]:
         .where(ActionPlan.archived_at.is_(None), ActionPlan.state != "cancelled")
         .order_by(ActionPlan.id)
     )
-    return [r for r in rows if r.objective_id in objective_ids]
+    if few:
+        query = query.where(ActionPlan.objective_id.in_(objective_ids))
+    return [r for r in db.session.execute(query) if r.objective_id in objective_ids]
 
 
 def _service_findings() -> tuple[list[Finding], list[Finding]]:
@@ -224,48 +227,40 @@ def _service_findings() -> tuple[list[Finding], list[Finding]]:
     return unsupported, conflicting
 
 
-def _objective_findings(objectives, plans, measured, names) -> dict[str, list[Finding]]:
-    departments_of: dict[int, set[int]] = defaultdict(set)
-    for p in plans:
-        departments_of[p.objective_id].add(p.department_id)
-    found: dict[str, list[Finding]] = defaultdict(list)
-    for o in objectives:
-        view = Target("objectives.view", {"id": o.id})
-        add_plan = (Target("plans.new", {"objective_id": o.id}), view)
-        if o.id not in measured:
-            message = f"“{o.title}” has no indicator: nothing says what result is expected."
-            fix = (Target("objectives.indicator_new", {"id": o.id}), view)
-            found["objective_without_indicator"].append(
-                Finding("objective_without_indicator", o.title, message, fix)
-            )
-        departments = departments_of.get(o.id, set())
-        if not departments:
-            message = f"“{o.title}” has no action plan."
-            found["objective_without_plan"].append(
-                Finding("objective_without_plan", o.title, message, add_plan)
-            )
-        elif len(departments) == 1:
-            message = f"Only {names[next(iter(departments))]} has plans for “{o.title}”."
-            found["single_department_objective"].append(
-                Finding("single_department_objective", o.title, message, add_plan)
-            )
+def _objective_findings(o, departments: set[int], measured: bool, names) -> dict[str, Finding]:
+    """The findings of kinds 3-5 about one objective, by kind."""
+    found: dict[str, Finding] = {}
+    view = Target("objectives.view", {"id": o.id})
+    add_plan = (Target("plans.new", {"objective_id": o.id}), view)
+    if not measured:
+        message = f"“{o.title}” has no indicator: nothing says what result is expected."
+        fix = (Target("objectives.indicator_new", {"id": o.id}), view)
+        found["objective_without_indicator"] = Finding(
+            "objective_without_indicator", o.title, message, fix
+        )
+    if not departments:
+        message = f"“{o.title}” has no action plan."
+        found["objective_without_plan"] = Finding(
+            "objective_without_plan", o.title, message, add_plan
+        )
+    elif len(departments) == 1:
+        message = f"Only {names[next(iter(departments))]} has plans for “{o.title}”."
+        found["single_department_objective"] = Finding(
+            "single_department_objective", o.title, message, add_plan
+        )
     return found
 
 
-def _plan_findings(plans) -> list[Finding]:
-    found = []
-    for p in plans:
-        missing = [
-            w for w, absent in (("owner", p.owner_id), ("due date", p.due_date)) if not absent
-        ]
-        if missing:
-            message = f"“{p.title}” has no {' and no '.join(missing)}."
-            fix = (Target("plans.edit", {"id": p.id}), Target("plans.view", {"id": p.id}))
-            found.append(Finding("plan_missing_owner_or_due", p.title, message, fix))
-    return found
+def _plan_finding(p) -> Finding | None:
+    missing = [w for w, absent in (("owner", p.owner_id), ("due date", p.due_date)) if not absent]
+    if not missing:
+        return None
+    message = f"“{p.title}” has no {' and no '.join(missing)}."
+    fix = (Target("plans.edit", {"id": p.id}), Target("plans.view", {"id": p.id}))
+    return Finding("plan_missing_owner_or_due", p.title, message, fix)
 
 
-def _indicator_findings(indicators, as_of: date) -> list[Finding]:
+def _indicator_findings(indicators, as_of: date) -> list[tuple[int, Finding]]:
     ids = [i.id for i in indicators]
     if not ids:
         return []
@@ -282,11 +277,11 @@ def _indicator_findings(indicators, as_of: date) -> list[Finding]:
                 Target("objectives.indicator_view", {"indicator_id": i.id}),
             )
             message = f"“{i.name}” has had no actual {since}."
-            found.append(Finding("stale_indicator", i.name, message, fix))
+            found.append((i.id, Finding("stale_indicator", i.name, message, fix)))
     return found
 
 
-def _department_findings(objectives, plans, departments) -> list[Finding]:
+def _department_findings(parts: dict[int, _Part], departments) -> list[Finding]:
     active = set(
         db.session.scalars(
             sa.select(ServiceStrategy.id).where(
@@ -296,8 +291,7 @@ def _department_findings(objectives, plans, departments) -> list[Finding]:
     )
     if not active:
         return []
-    under_active = {o.id for o in objectives if o.service_strategy_id in active}
-    busy = {p.department_id for p in plans if p.objective_id in under_active}
+    busy = {d for part in parts.values() if part.service_id in active for d in part.departments}
     return [
         Finding(
             "idle_department",
@@ -313,50 +307,143 @@ def _department_findings(objectives, plans, departments) -> list[Finding]:
     ]
 
 
+@dataclass(frozen=True)
+class _Part:
+    """What one live objective brings to the report: its own findings (kinds 3-5), those of
+    its plans and indicators (kinds 6-7, by plan or indicator id), and its departments."""
+
+    service_id: int
+    departments: frozenset[int]
+    own: dict[str, Finding]
+    plans: tuple[tuple[int, Finding], ...]
+    indicators: tuple[tuple[int, Finding], ...]
+
+
 def findings(as_of: date) -> Report:
     """The alignment report at as_of, in a fixed number of queries over plain rows.
 
-    Plain data only, so it is kept under the data version (services.data_version) and
-    computed again only after a change; callers read it, never change it.
+    Plain data only, so it is kept under the data version (services.data_version); after a
+    change, only the objectives the change touched are looked at again (_refresh), and the
+    report is put together from every objective's part. Callers read it, never change it.
     """
-    return data_version.cache().get_or_compute(("alignment", as_of), lambda: _findings(as_of))
+    return data_version.cache().get_or_compute(
+        ("alignment", as_of), lambda: _assemble(as_of, _all_parts(as_of))
+    )
 
 
-def _findings(as_of: date) -> Report:
-    objectives = db.session.execute(_live_objectives()).all()
-    objective_ids = {o.id for o in objectives}
-    plans = _counting_plans(objective_ids)
-    plan_objective = {p.id: p.objective_id for p in plans}
-    indicators = [
-        i
-        for i in db.session.execute(
-            sa.select(
-                Indicator.id,
-                Indicator.name,
-                Indicator.objective_id,
-                Indicator.action_plan_id,
-                Indicator.baseline_date,
-                Indicator.target_date,
-            )
-            .where(Indicator.archived_at.is_(None))
-            .order_by(Indicator.id)
-        )
-        if i.objective_id in objective_ids or i.action_plan_id in plan_objective
-    ]
-    measured = {i.objective_id or plan_objective[i.action_plan_id] for i in indicators}
-    departments = db.session.execute(
+def _all_parts(as_of: date) -> dict[int, _Part]:
+    return data_version.cache().get_or_refresh(
+        ("alignment parts", as_of),
+        lambda: _parts(as_of, None),
+        lambda old, touched: _refresh(old, touched, as_of),
+    )
+
+
+def _refresh(old: dict[int, _Part], touched: data_version.Touched, as_of: date):
+    found = metrics.touched_objectives(touched)
+    if found is None or len(found[0]) > IN_LIST_LIMIT // 2:
+        return None
+    objectives, live = found
+    if not objectives:
+        return old
+    parts = {oid: part for oid, part in old.items() if oid not in objectives}
+    parts.update(_parts(as_of, set(live)) if live else {})
+    return parts
+
+
+def _department_names() -> list[sa.Row]:
+    return db.session.execute(
         sa.select(Department.id, Department.name, Department.slug, Department.archived_at).order_by(
             Department.position, Department.id
         )
     ).all()
-    names = {d.id: d.name for d in departments}
+
+
+def _parts(as_of: date, wanted: set[int] | None) -> dict[int, _Part]:
+    """The parts of the live objectives (or of those wanted), in six queries."""
+    few = wanted is not None and len(wanted) <= IN_LIST_LIMIT
+    query = _live_objectives()
+    if few:
+        query = query.where(Objective.id.in_(wanted))
+    objectives = [o for o in db.session.execute(query) if wanted is None or o.id in wanted]
+    objective_ids = {o.id for o in objectives}
+    plans = _counting_plans(objective_ids, few)
+    plan_objective = {p.id: p.objective_id for p in plans}
+    indicator_query = (
+        sa.select(
+            Indicator.id,
+            Indicator.name,
+            Indicator.objective_id,
+            Indicator.action_plan_id,
+            Indicator.baseline_date,
+            Indicator.target_date,
+        )
+        .where(Indicator.archived_at.is_(None))
+        .order_by(Indicator.id)
+    )
+    if few and len(plan_objective) <= IN_LIST_LIMIT:
+        indicator_query = indicator_query.where(
+            sa.or_(
+                Indicator.objective_id.in_(objective_ids),
+                Indicator.action_plan_id.in_(plan_objective),
+            )
+        )
+    indicators = [
+        i
+        for i in db.session.execute(indicator_query)
+        if i.objective_id in objective_ids or i.action_plan_id in plan_objective
+    ]
+    indicator_objective = {
+        i.id: i.objective_id or plan_objective[i.action_plan_id] for i in indicators
+    }
+    names = {d.id: d.name for d in _department_names()}
+    departments_of: dict[int, set[int]] = defaultdict(set)
+    plan_findings: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
+    for p in plans:
+        departments_of[p.objective_id].add(p.department_id)
+        if finding := _plan_finding(p):
+            plan_findings[p.objective_id].append((p.id, finding))
+    stale: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
+    for indicator_id, finding in _indicator_findings(indicators, as_of):
+        stale[indicator_objective[indicator_id]].append((indicator_id, finding))
+    measured = set(indicator_objective.values())
+    return {
+        o.id: _Part(
+            service_id=o.service_strategy_id,
+            departments=frozenset(departments_of.get(o.id, ())),
+            own=_objective_findings(o, departments_of.get(o.id, set()), o.id in measured, names),
+            plans=tuple(plan_findings.get(o.id, ())),
+            indicators=tuple(stale.get(o.id, ())),
+        )
+        for o in objectives
+    }
+
+
+def _assemble(as_of: date, parts: dict[int, _Part]) -> Report:
+    """The report from every objective's part, the service strategies' findings and the
+    departments' (three queries)."""
+    ordered = [parts[oid] for oid in sorted(parts, key=lambda oid: (parts[oid].service_id, oid))]
     unsupported, conflicting = _service_findings()
     by_kind: dict[str, list[Finding]] = {
         "unsupported_service": unsupported,
         "conflicting_service": conflicting,
-        **_objective_findings(objectives, plans, measured, names),
-        "plan_missing_owner_or_due": _plan_findings(plans),
-        "stale_indicator": _indicator_findings(indicators, as_of),
-        "idle_department": _department_findings(objectives, plans, departments),
     }
+    for key in ("objective_without_indicator", "single_department_objective"):
+        by_kind[key] = [part.own[key] for part in ordered if key in part.own]
+    by_kind["objective_without_plan"] = [
+        part.own["objective_without_plan"]
+        for part in ordered
+        if "objective_without_plan" in part.own
+    ]
+    by_kind["plan_missing_owner_or_due"] = [
+        f for _, f in sorted((pair for part in ordered for pair in part.plans), key=_first)
+    ]
+    by_kind["stale_indicator"] = [
+        f for _, f in sorted((pair for part in ordered for pair in part.indicators), key=_first)
+    ]
+    by_kind["idle_department"] = _department_findings(parts, _department_names())
     return Report(as_of=as_of, findings={k: by_kind.get(k, []) for k in KIND_KEYS})
+
+
+def _first(pair: tuple[int, Finding]) -> int:
+    return pair[0]

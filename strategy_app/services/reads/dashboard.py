@@ -19,13 +19,13 @@ from strategy_app.models import (
     Department,
     Indicator,
     Measurement,
-    Milestone,
     Objective,
     Organization,
     ServiceStrategy,
     User,
 )
 from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.plumbing import per_version
 
 ATTENTION = 10  # objectives listed under "needs attention"
 MISSES = 10  # indicators in "biggest misses"
@@ -76,11 +76,63 @@ class Dashboard:
         }
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """What the dashboard derives from every objective and indicator (plain data, kept per
+    data version): the worst objectives, counts, each department's results, the misses."""
+
+    worst: list[tuple[int, rules.Rollup]]
+    counts_by_service: dict[int, dict[str, int]]
+    status_counts: dict[str, int]
+    objective_total: int
+    department_results: dict[int, float | None]
+    misses: list[charts.Miss]
+
+
 def build(as_of: date) -> Dashboard:
-    """The dashboard at as_of in a fixed number of queries, whatever the size of the data."""
+    """The dashboard at as_of in a fixed number of queries, whatever the size of the data.
+
+    The figures that walk every objective and indicator are worked out once per data
+    version (services.plumbing.per_version): a warm dashboard reads only what it draws.
+    """
     figures = metrics.overview(as_of)
     org, company, services = metrics.strategies()
-    by_service: dict[int, list[int]] = {s.id: [] for s in services}
+    ranking = per_version.memo("dashboard", as_of, lambda: _ranking(figures, as_of))
+    loaded = {
+        o.id: o
+        for o in db.session.scalars(
+            sa.select(Objective).where(Objective.id.in_([oid for oid, _ in ranking.worst]))
+        )
+    }
+    departments = list(
+        db.session.scalars(
+            sa.select(Department)
+            .where(Department.archived_at.is_(None))
+            .order_by(Department.position, Department.id)
+        )
+    )
+    scorecards = figures.scorecards
+    counts_by_service = {s.id: dict.fromkeys(rules.STATUSES, 0) for s in services}
+    counts_by_service.update(ranking.counts_by_service)
+    return Dashboard(
+        as_of=as_of,
+        organization=org,
+        company_strategies=company,
+        service_strategies=services,
+        counts_by_service=counts_by_service,
+        status_counts=ranking.status_counts,
+        attention=[(loaded[oid], r) for oid, r in ranking.worst],
+        departments=[(d, scorecards[d.id]) for d in departments],
+        objective_total=ranking.objective_total,
+        department_results=ranking.department_results,
+        misses=ranking.misses,
+        recent_actuals=recent_actuals(as_of),
+        recent_check_ins=recent_check_ins(as_of),
+    )
+
+
+def _ranking(figures: metrics.Overview, as_of: date) -> _Ranking:
+    by_service: dict[int, list[int]] = {}
     for oid, sid in figures.objective_service.items():
         by_service.setdefault(sid, []).append(oid)
     worst = sorted(
@@ -92,41 +144,21 @@ def build(as_of: date) -> Dashboard:
         ),
     )
     worst = [(oid, r) for oid, r in worst if r.status != rules.ON_TRACK][:ATTENTION]
-    loaded = {
-        o.id: o
-        for o in db.session.scalars(
-            sa.select(Objective).where(Objective.id.in_([oid for oid, _ in worst]))
-        )
-    }
-    departments = list(
-        db.session.scalars(
-            sa.select(Department)
-            .where(Department.archived_at.is_(None))
-            .order_by(Department.position, Department.id)
-        )
-    )
     results, misses = _indicator_figures(figures, as_of)
-    return Dashboard(
-        as_of=as_of,
-        organization=org,
-        company_strategies=company,
-        service_strategies=services,
+    return _Ranking(
+        worst=worst,
         counts_by_service={sid: figures.status_counts(ids) for sid, ids in by_service.items()},
         status_counts=figures.status_counts(),
-        attention=[(loaded[oid], r) for oid, r in worst],
-        departments=[(d, figures.scorecards[d.id]) for d in departments],
         objective_total=len(figures.rollups),
         department_results=results,
         misses=misses,
-        recent_actuals=recent_actuals(as_of),
-        recent_check_ins=recent_check_ins(as_of),
     )
 
 
 def _indicator_figures(
     figures: metrics.Overview, as_of: date
 ) -> tuple[dict[int, float | None], list[charts.Miss]]:
-    """Each department's results and the biggest misses, from the overview (three queries)."""
+    """Each department's results and the biggest misses, from the overview (two queries)."""
     return _department_results(figures), _misses(figures, as_of)
 
 
@@ -149,7 +181,10 @@ def _department_results(figures: metrics.Overview) -> dict[int, float | None]:
 
 
 def _misses(figures: metrics.Overview, as_of: date) -> list[charts.Miss]:
-    """The indicators furthest short of expected, relative to their span (two queries)."""
+    """The indicators furthest short of expected, relative to their span (one query).
+
+    The overview's results carry the expected value, so the milestones need no reading.
+    """
     short = [i for i, r in figures.results.items() if r.status in (rules.AT_RISK, rules.OFF_TRACK)]
     query = (
         sa.select(
@@ -171,7 +206,6 @@ def _misses(figures: metrics.Overview, as_of: date) -> list[charts.Miss]:
         query = query.where(Indicator.id.in_(short))
     wanted = set(short)
     rows = [r for r in db.session.execute(query) if r.id in wanted]
-    milestones = _milestones(short)
     misses = []
     for r in rows:
         spec = rules.IndicatorSpec(
@@ -181,10 +215,9 @@ def _misses(figures: metrics.Overview, as_of: date) -> list[charts.Miss]:
             r.target_value,
             r.target_date,
             r.tolerance,
-            tuple(milestones.get(r.id, ())),
         )
         result = figures.results[r.id]
-        gap = rules.shortfall(spec, result.actual, as_of)
+        gap = rules.shortfall_from(spec, result.expected, result.actual)
         if gap > 0:
             misses.append(
                 charts.Miss(
@@ -201,20 +234,6 @@ def _misses(figures: metrics.Overview, as_of: date) -> list[charts.Miss]:
             )
     misses.sort(key=lambda m: (-m.relative, -m.shortfall, m.id))
     return misses[:MISSES]
-
-
-def _milestones(ids: list[int]) -> dict[int, list[tuple[date, float]]]:
-    """The milestones of the given indicators, in date order (one query)."""
-    query = sa.select(Milestone.indicator_id, Milestone.date, Milestone.expected_value)
-    query = query.order_by(Milestone.indicator_id, Milestone.date)
-    if len(ids) <= _IN_LIST_LIMIT:
-        query = query.where(Milestone.indicator_id.in_(ids))
-    wanted = set(ids)
-    found: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for m in db.session.execute(query):
-        if m.indicator_id in wanted:
-            found[m.indicator_id].append((m.date, m.expected_value))
-    return found
 
 
 def _end_of(d: date) -> datetime:

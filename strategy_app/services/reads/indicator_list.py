@@ -1,5 +1,5 @@
 """Every live indicator with its status ("everything off track"), filtered by status,
-department, objective and unit; three queries whatever the data (figures are cached)."""
+department, objective and unit; three queries whatever the data (figures are kept)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Indicator, Objective
 from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.plumbing import per_version
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,32 @@ class Row:
     plan_title: str | None
     department: str | None
     result: rules.IndicatorResult
+    department_id: int | None = None
 
 
 def rows(filters: Filters, as_of: date) -> list[Row]:
-    """The indicators counted at as_of (DESIGN §3) that match filters, worst status first."""
+    """The indicators counted at as_of (DESIGN §3) that match filters, worst status first.
+
+    Every counted indicator, in order, is worked out once per data version (one query over
+    all of them); each request filters that plain list.
+    """
+    return [
+        r
+        for r in per_version.memo("indicator_rows", as_of, lambda: _all(as_of))
+        if _fits(r, filters)
+    ]
+
+
+def _fits(row: Row, filters: Filters) -> bool:
+    return (
+        (not filters.status or row.result.status == filters.status)
+        and (not filters.department or row.department_id == filters.department)
+        and (not filters.objective or row.objective_id == filters.objective)
+        and (filters.unit is None or row.unit == filters.unit)
+    )
+
+
+def _all(as_of: date) -> list[Row]:
     figures = metrics.overview(as_of)
     own = aliased(Objective)
     of_plan = aliased(Objective)
@@ -56,6 +79,7 @@ def rows(filters: Filters, as_of: date) -> list[Row]:
             Department.name,
             ActionPlan.state,
             ActionPlan.archived_at,
+            ActionPlan.department_id,
         )
         .outerjoin(own, Indicator.objective_id == own.id)
         .outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
@@ -63,21 +87,17 @@ def rows(filters: Filters, as_of: date) -> list[Row]:
         .outerjoin(Department, ActionPlan.department_id == Department.id)
         .where(Indicator.archived_at.is_(None))
     )
-    if filters.department:
-        query = query.where(ActionPlan.department_id == filters.department)
-    if filters.objective:
-        query = query.where(sa.or_(own.id == filters.objective, of_plan.id == filters.objective))
-    if filters.unit is not None:
-        query = query.where(Indicator.unit == filters.unit)
     out = []
-    for iid, name, unit, oid, otitle, pid, ptitle, dept, state, gone in db.session.execute(query):
+    for iid, name, unit, oid, otitle, pid, ptitle, dept, state, gone, did in db.session.execute(
+        query
+    ):
         facts = rules.PlanFacts(pid, state, 0, None, gone is not None, None)
         if pid is not None and not rules.plan_counts(facts):
             continue  # the indicators of a cancelled or archived plan are not counted
         result = figures.results.get(iid)
-        if result is None or (filters.status and result.status != filters.status):
-            continue  # not counted (archived parent, cancelled plan), or another status
-        out.append(Row(iid, name, unit or "", oid, otitle, pid, ptitle, dept, result))
+        if result is None:
+            continue  # not counted (archived parent, cancelled plan)
+        out.append(Row(iid, name, unit or "", oid, otitle, pid, ptitle, dept, result, did))
     order = {s: n for n, s in enumerate((rules.OFF_TRACK, rules.AT_RISK, rules.NO_DATA))}
     out.sort(key=lambda r: (order.get(r.result.status, 3), r.name.lower(), r.id))
     return out

@@ -37,6 +37,7 @@ from strategy_app.services.evaluation.rules import (
     current_period_start,
     due_an_actual,
 )
+from strategy_app.services.plumbing import per_version
 from strategy_app.services.reads.alignment import IN_LIST_LIMIT, milestone_dates
 
 LIMIT = 100  # items listed per kind; the totals count them all
@@ -132,18 +133,25 @@ def _plan_items(user: User, as_of: date) -> tuple[list[PlanItem], int]:
         ActionPlan.start_date,
         ActionPlan.created_at,
     ).where(ActionPlan.state.not_in(rules.CLOSED_STATES))
-    rows = db.session.execute(open_plans).all()
-    last = _last_check_ins(open_plans.with_only_columns(ActionPlan.id), as_of)
-    waiting = []
-    for p in rows:
-        overdue = rules.plan_overdue(p.due_date, p.state, as_of)
-        since = last.get(p.id) or p.start_date or _as_date(p.created_at)
-        days = (as_of - since).days
-        quiet = rules.plan_quiet(p.start_date, since, as_of)
-        if overdue or quiet:
-            waiting.append((p.due_date is None, p.due_date, p.id, overdue, quiet, days))
-    waiting.sort()
-    shown = waiting[:LIMIT]
+
+    def waiting() -> tuple[list[tuple], int, dict[int, date]]:
+        """(the first LIMIT waiting, as plain tuples; how many; their last check-ins)."""
+        rows = db.session.execute(open_plans).all()
+        last = _last_check_ins(open_plans.with_only_columns(ActionPlan.id), as_of)
+        found = []
+        for p in rows:
+            overdue = rules.plan_overdue(p.due_date, p.state, as_of)
+            since = last.get(p.id) or p.start_date or _as_date(p.created_at)
+            days = (as_of - since).days
+            quiet = rules.plan_quiet(p.start_date, since, as_of)
+            if overdue or quiet:
+                found.append((p.due_date is None, p.due_date, p.id, overdue, quiet, days))
+        found.sort()
+        shown = found[:LIMIT]
+        return shown, len(found), {w[2]: last[w[2]] for w in shown if w[2] in last}
+
+    # Worked out once per data version: every open plan of theirs is read and judged.
+    shown, total, last = per_version.memo("my_plans", (user.id, as_of), waiting)
     plans = {
         p.id: p
         for p in db.session.scalars(
@@ -156,11 +164,18 @@ def _plan_items(user: User, as_of: date) -> tuple[list[PlanItem], int]:
         PlanItem(plans[plan_id], overdue, quiet, last.get(plan_id), days)
         for _, _, plan_id, overdue, quiet, days in shown
     ]
-    return items, len(waiting)
+    return items, total
 
 
 def _indicator_items(user: User, as_of: date) -> tuple[list[IndicatorItem], int]:
-    """Indicators of their plans and objectives due an actual: the first LIMIT, and how many."""
+    """Indicators of their plans and objectives due an actual: the first LIMIT, and how many.
+
+    Worked out once per data version (every indicator of theirs is read and judged).
+    """
+    return per_version.memo("my_indicators", (user.id, as_of), lambda: _due(user, as_of))
+
+
+def _due(user: User, as_of: date) -> tuple[list[IndicatorItem], int]:
     owned_objectives = (
         sa.select(Objective.id)
         .join(Objective.service_strategy)
@@ -229,8 +244,13 @@ def my_updates(user: User, as_of: date) -> MyUpdates:
 
 
 def waiting_count(user: User, as_of: date) -> int:
-    """How many things wait on user (the navigation's badge): the totals of my_updates, read
-    in two queries (plans with their follow-ups count, then indicators)."""
+    """How many things wait on user (the navigation's badge on every page): the totals of
+    my_updates, counted once per data version (then one query while nothing changes)."""
+    return per_version.memo("waiting_count", (user.id, as_of), lambda: _waiting(user, as_of))
+
+
+def _waiting(user: User, as_of: date) -> int:
+    """waiting_count read in two queries (plans with their follow-ups count, then indicators)."""
     end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
     last_check_in = (
         sa.select(sa.func.max(CheckIn.created_at))
