@@ -1,7 +1,7 @@
 """Check-ins link the off-track actual they explain; the explanation becomes the actual's note
 
 Revision ID: c15plain001
-Revises: c14charts01
+Revises: c17perf0001
 Create Date: 2026-12-06 12:36:54.205672
 
 The data step copies the explanations recorded so far (the audit log's "variance_explained"
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c15plain001"
-down_revision = "c14charts01"
+down_revision = "c17perf0001"
 branch_labels = None
 depends_on = None
 
