@@ -275,8 +275,12 @@ def test_off_track_explained_with_a_check_in(client, login, world):
     assert post_actual(client, world.plan_indicator, OFF_TRACK).status_code == 422
     r = post_actual(client, world.plan_indicator, OFF_TRACK, **EXPLAINED)
     assert r.status_code == 302, r.get_data(as_text=True)
-    assert values(world.plan_indicator) == {TODAY: (10.0, "", "manual")}
+    # The explanation is the actual's own note (issue 15), and the check-in links to it.
+    note = f"Why off track: {EXPLAINED['explanation']}\nCorrective action: {EXPLAINED['action']}"
+    assert values(world.plan_indicator) == {TODAY: (10.0, note, "manual")}
     check_in = db.session.scalars(sa.select(CheckIn)).one()
+    actual = db.session.scalars(sa.select(Measurement)).one()
+    assert check_in.measurement_id == actual.id
     assert check_in.action_plan_id == world.plan.id
     assert check_in.author_id == world.lead.id
     assert check_in.confidence == 2

@@ -117,6 +117,7 @@ def routes(w: dict) -> list[tuple[str, str, dict | None]]:
         ("POST", "/admin/departments/new", dept),
         ("GET", f"/admin/departments/{sales}/edit", None),
         ("POST", f"/admin/departments/{sales}/edit", {**dept, "slug": "sales"}),
+        ("GET", f"/admin/departments/{sales}/archive", None),  # the confirmation (issue 15)
         ("POST", f"/admin/departments/{sales}/archive", {}),
         ("POST", f"/admin/departments/{old}/restore", {}),
         ("POST", f"/admin/departments/{logistics}/move/up", {}),
@@ -133,7 +134,7 @@ def routes(w: dict) -> list[tuple[str, str, dict | None]]:
     ]
 
 
-ROUTE_COUNT = 19 + 7  # + issue 16's
+ROUTE_COUNT = 19 + 7 + 1  # + issue 16's, + issue 15's archive confirmation
 
 
 def _request(client, method, path, data):
@@ -190,7 +191,7 @@ def test_the_sweep_covers_every_admin_route_and_method(app, world):
         ("/admin/departments", 200),
         ("/admin/departments/new", 200),
         ("/admin/departments/{sales}/edit", 200),
-        ("/admin/departments/{old}/edit", 200),
+        ("/admin/departments/{old}/edit", 409),  # archived: restore it first (issue 15)
         ("/admin/audit", 200),
     ],
 )

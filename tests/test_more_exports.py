@@ -11,6 +11,7 @@ import pytest
 from strategy_app.extensions import db
 from strategy_app.models import CheckIn
 from strategy_app.services.evaluation import metrics
+from strategy_app.services.reads import exports
 from tests.queries import counting_queries
 from tests.test_exports import (  # noqa: F401  (fixtures)
     _blueprint,
@@ -58,9 +59,10 @@ def test_objectives_export_has_the_rollups_and_says_why_a_figure_is_empty(
         world["p_formula"].objective.id
     ]
     perfect, bare = by_title["Perfect orders"], by_title["Nothing yet"]
-    status, results = header(rows, "status"), header(rows, "results (as of")
+    status, results = header(rows, "status ("), header(rows, "results (as of")
     execution = header(rows, "execution (as of")
-    assert perfect[status] == rollup.status
+    assert perfect[status] == exports.STATUS_WORDS[rollup.status]  # in words (issue 15)
+    assert perfect["status code"] == rollup.status
     assert perfect["results: why empty"] in ("", None)
     if fmt == "xlsx":
         assert perfect[results] == pytest.approx(rollup.results)
@@ -69,7 +71,8 @@ def test_objectives_export_has_the_rollups_and_says_why_a_figure_is_empty(
     assert bare[execution] in ("", None)
     assert bare["results: why empty"] == "no indicator yet"
     assert bare["execution: why empty"] == "no plan yet"
-    assert bare[status] == "no_data"
+    assert bare[status] == "No data"
+    assert bare["status code"] == "no_data"
 
 
 def test_objectives_export_with_archived(signed_in, world, more):
@@ -87,7 +90,9 @@ def test_check_ins_export(signed_in, world, more, fmt):
     assert len(rows) == 1  # the check-in on the archived plan is left out
     (row,) = rows
     assert row["department"] == "Sales"
-    assert row["state"] == "in_progress"
+    assert row["state"] == "In progress"  # in words, the code beside it (issue 15)
+    assert row["state code"] == "in_progress"
+    assert row["explains the actual of"] in ("", None)  # a check-in of its own
     assert str(row["confidence (1-5)"]) == "2"
     assert row["text"] == "'=SUM(1) trucks late"  # never run as a formula
 

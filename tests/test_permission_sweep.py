@@ -233,8 +233,9 @@ ROUTES: list[Route] = [
     form("objectives.indicator_archive", "/objectives/indicators/{obj}/archive", ON_INDICATORS,
          "indicators", to={"obj_ind": "/objectives/{o1}", "sales_ind": "/plans/{sales_plan}",
                            "log_ind": "/plans/{log_plan}"}),
+    # A plan's indicator: whoever may edit it may restore it (policy.RESTORE, issue 15).
     form("objectives.indicator_restore", "/objectives/indicators/{obj}/restore",
-         {"old_ind": EXEC}, "indicators", to="/objectives/indicators/{obj}"),
+         {"old_ind": LEAD}, "indicators", to="/objectives/indicators/{obj}"),
     # --- plans: executives, and the lead of the plan's department -------------------------
     form("plans.new", "/plans/new", {"sales": LEAD, "logistics": EXEC}, "action_plans", _plan,
          to=r"/plans/\d+"),

@@ -604,10 +604,14 @@ def test_choosing_the_archived_status_archives_and_active_restores(ceo, cascade_
     assert grow.archived_at is not None
     assert grow.status == "archived"
     assert events("CompanyStrategy", grow.id, "archive")
-    page = html(ceo.get(f"/strategy/company/{grow.id}/edit"))
-    assert "This company strategy is archived" in page
+    # An archived strategy is not edited: its edit page refuses politely and offers Restore.
+    r = ceo.get(f"/strategy/company/{grow.id}/edit")
+    assert r.status_code == 409
+    assert "is archived" in html(r)
+    assert f"/strategy/company/{grow.id}/restore" in html(r)
     r = ceo.post(f"/strategy/company/{grow.id}/edit", data=company_form(title="Grow sales"))
-    assert r.status_code == 302
+    assert r.status_code == 409
+    assert ceo.post(f"/strategy/company/{grow.id}/restore").status_code == 302
     db.session.refresh(grow)
     assert grow.archived_at is None
     assert grow.status == "active"
@@ -984,8 +988,9 @@ def test_executive_archives_and_restores_a_service_strategy(ceo, people, cascade
     assert f'data-service="{s.id}"' not in page
     assert f'data-archived-service="{s.id}"' in page
     view = html(ceo.get(f"/strategy/service/{s.id}"))
-    assert "This service strategy is archived" in view
+    assert "This service strategy was archived" in view
     assert "Restore" in view
+    assert f"/strategy/service/{s.id}/edit" not in view  # Restore, not Edit
     r = ceo.post(f"/strategy/service/{s.id}/restore")
     assert r.status_code == 302
     assert r.headers["Location"] == f"/strategy/service/{s.id}"
@@ -996,24 +1001,21 @@ def test_executive_archives_and_restores_a_service_strategy(ceo, people, cascade
     assert event.user_id == people["executive"].id
 
 
-def test_editing_an_archived_service_strategy_keeps_it_archived(ceo, cascade_data):
+def test_editing_an_archived_service_strategy_is_refused_politely(ceo, cascade_data):
     s = cascade_data["archived_service"]
-    page = html(ceo.get(f"/strategy/service/{s.id}/edit"))
-    assert '<option selected value="archived">' in page
+    r = ceo.get(f"/strategy/service/{s.id}/edit")
+    assert r.status_code == 409
+    assert "is archived" in html(r)
+    assert f"/strategy/service/{s.id}/restore" in html(r)
     r = ceo.post(
-        f"/strategy/service/{s.id}/edit", data=service_form(title="Post only", status="archived")
+        f"/strategy/service/{s.id}/edit",
+        data=service_form(title="Renamed while archived", status="draft"),
     )
-    assert r.status_code == 302
+    assert r.status_code == 409
     db.session.refresh(s)
     assert s.archived_at is not None
     assert s.status == "archived"
-    r = ceo.post(
-        f"/strategy/service/{s.id}/edit", data=service_form(title="Post only", status="draft")
-    )
-    assert r.status_code == 302
-    db.session.refresh(s)
-    assert s.archived_at is None
-    assert s.status == "draft"
+    assert s.title != "Renamed while archived"
 
 
 # --- the service module on its own --------------------------------------------------------

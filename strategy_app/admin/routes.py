@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from strategy_app import policy
+from strategy_app import archiving, policy
 from strategy_app.admin import bp
 from strategy_app.admin.forms import (
     NONE_CHOICE,
@@ -311,6 +311,7 @@ def new_department():
 def edit_department(department_id: int):
     """Change a department's name, slug, part in the service, lead, colour and position."""
     department = db.get_or_404(Department, department_id)
+    archiving.refuse_if_archived(department, department_addresses(department))
     form = DepartmentForm(
         data={
             "name": department.name,
@@ -346,24 +347,32 @@ def edit_department(department_id: int):
     return render_template("admin/department_form.html", form=form, department=department), status
 
 
-@bp.route(f"/departments/<{ID}:department_id>/archive", methods=["POST"])
+def department_addresses(department: Department) -> archiving.Addresses:
+    """Where a department is managed, its archive and restore actions (the shared mechanism)."""
+    return archiving.Addresses(
+        view=url_for("admin.departments"),
+        archive=url_for("admin.archive_department", department_id=department.id),
+        restore=url_for("admin.restore_department", department_id=department.id),
+    )
+
+
+@bp.route(f"/departments/<{ID}:department_id>/archive", methods=["GET", "POST"])
 def archive_department(department_id: int):
-    """Archive a department (nothing is deleted; it can be restored)."""
+    """Archive a department after a confirmation (nothing is deleted); "Undo" right after."""
     department = db.get_or_404(Department, department_id)
-    admin.archive_department(department)
-    db.session.commit()
-    flash(f"Department {department.name} archived.", "success")
-    return redirect(url_for("admin.departments"))
+    return archiving.confirm_or_archive(
+        department,
+        department_addresses(department),
+        lambda: admin.archive_department(department),
+        where="the department lists and the choices of the plan and people forms",
+    )
 
 
 @bp.route(f"/departments/<{ID}:department_id>/restore", methods=["POST"])
 def restore_department(department_id: int):
     """Bring an archived department back."""
     department = db.get_or_404(Department, department_id)
-    admin.restore_department(department)
-    db.session.commit()
-    flash(f"Department {department.name} restored.", "success")
-    return redirect(url_for("admin.departments"))
+    return archiving.restore(department, url_for("admin.departments"))
 
 
 @bp.route(f"/departments/<{ID}:department_id>/move/<any(up, down):direction>", methods=["POST"])

@@ -113,6 +113,39 @@ def _execution_results_traces(
     ]
 
 
+# Why a department's bar is missing (DESIGN §3: null, never a false zero), and which side of
+# its group the bar would stand on (grouped bars: two per category, each 0.4 wide).
+MISSING = (("execution", "no plan yet", -0.2), ("results", "no indicator yet", 0.2))
+
+
+def _missing_notes(
+    rows: list[DepartmentRow], s: Surface = PAGE, xref: str = "x", yref: str = "y"
+) -> list[dict[str, Any]]:
+    """Upright notes where a bar is missing, saying why, so that no gap reads as 0 %."""
+    return [
+        {
+            "text": why,
+            "xref": xref,
+            "yref": yref,
+            "x": n + offset,
+            "y": 0,
+            "textangle": -90,
+            "xanchor": "center",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": s.note},
+            "name": f"missing {key}",
+        }
+        for n, r in enumerate(rows)
+        for key, why, offset in MISSING
+        if getattr(r, key) is None
+    ]
+
+
+def _pct_or_why(value: float | None, why: str) -> str:
+    return pct_text(value) if value is not None else f"— ({why})"
+
+
 def _state_traces(rows: list[DepartmentRow], s: Surface = PAGE, **axes) -> list[dict[str, Any]]:
     names = labels((r.name for r in rows), label_width(s))
     return [
@@ -135,7 +168,12 @@ def _department_table(rows: list[DepartmentRow]) -> tuple[list[str], list[list[A
     headers = ["Department", "Execution", "Results", "Overdue"]
     headers += [PLAN_STATE_LABELS[s] for s in PLAN_STATES]
     table = [
-        [r.name, pct_text(r.execution), pct_text(r.results), r.overdue]
+        [
+            r.name,
+            _pct_or_why(r.execution, "no plan yet"),
+            _pct_or_why(r.results, "no indicator yet"),
+            r.overdue,
+        ]
         + [r.plans.get(s, 0) for s in PLAN_STATES]
         for r in rows
     ]
@@ -161,6 +199,7 @@ def execution_vs_results(
             "config": config(s),
         }
         figure["layout"]["yaxis"].update(range=[0, 115], ticksuffix=" %")
+        figure["layout"]["annotations"] = _missing_notes(items, s)
         if not items:
             figure["layout"]["annotations"] = [empty_note("No departments yet.", s)]
         return figure
@@ -392,6 +431,7 @@ def department_comparison(
                 ("x2", "y2", "Plans by state"),
             )
         ]
+        base["annotations"] += _missing_notes(items, s)
         if not items:
             base["annotations"].append(empty_note("No departments yet.", s))
         return {

@@ -13,7 +13,7 @@ from strategy_app.extensions import db
 from strategy_app.models.base import ArchiveMixin, IdMixin, enum_check
 
 if TYPE_CHECKING:
-    from strategy_app.models.indicator import Indicator
+    from strategy_app.models.indicator import Indicator, Measurement
     from strategy_app.models.org import Department
     from strategy_app.models.strategy import Objective
     from strategy_app.models.user import User
@@ -87,9 +87,14 @@ class CheckIn(IdMixin, db.Model):
     progress_pct: Mapped[int] = mapped_column()
     confidence: Mapped[int] = mapped_column(default=3)
     text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The off-track actual this check-in explains (its note holds the explanation, issue 15).
+    measurement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("measurements.id", ondelete="SET NULL"), index=True, default=None
+    )
 
     action_plan: Mapped[ActionPlan] = relationship(back_populates="check_ins")
     author: Mapped[User | None] = relationship()
+    measurement: Mapped[Measurement | None] = relationship()
 
     __table_args__ = (
         enum_check("state", PLAN_STATES, "state_valid"),

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from strategy_app import policy
+from strategy_app import archiving, policy
 from strategy_app.extensions import db
 from strategy_app.models import Indicator, Measurement, Objective
 from strategy_app.objectives import bp, pages
@@ -75,8 +75,7 @@ def indicator_edit(indicator_id: int):
     """Change an indicator and its milestones (who may depends on its objective or plan)."""
     indicator = db.get_or_404(Indicator, indicator_id)
     require_indicator_edit(indicator)
-    if indicator.is_archived:
-        abort(409, description="This indicator is archived: restore it before changing it.")
+    archiving.refuse_if_archived(indicator, indicator_addresses(indicator))
     form = indicator_form(indicator)
     if form.is_submitted():
         if add_row_requested(form):
@@ -88,26 +87,35 @@ def indicator_edit(indicator_id: int):
     return _render_form(form, indicator, None)
 
 
-@bp.route(f"/indicators/<{ID}:indicator_id>/archive", methods=["POST"])
+def indicator_addresses(indicator: Indicator) -> archiving.Addresses:
+    """The indicator's page and its archive and restore actions (the shared mechanism)."""
+    return archiving.Addresses(
+        view=url_for("objectives.indicator_view", indicator_id=indicator.id),
+        archive=url_for("objectives.indicator_archive", indicator_id=indicator.id),
+        restore=url_for("objectives.indicator_restore", indicator_id=indicator.id),
+        after_archive=indicator_parent_url(indicator),
+    )
+
+
+@bp.route(f"/indicators/<{ID}:indicator_id>/archive", methods=["GET", "POST"])
 def indicator_archive(indicator_id: int):
-    """Archive an indicator: it leaves every computation."""
+    """Archive an indicator after a confirmation: it leaves every computation; "Undo" after."""
     indicator = db.get_or_404(Indicator, indicator_id)
     require_indicator_edit(indicator)
-    cascade.archive_indicator(current_user, indicator)
-    db.session.commit()
-    flash(f"Archived the indicator “{indicator.name}”. An executive can restore it.", "success")
-    return redirect(indicator_parent_url(indicator))
+    return archiving.confirm_or_archive(
+        indicator,
+        indicator_addresses(indicator),
+        lambda: cascade.archive_indicator(current_user, indicator),
+        where="every chart and computation",
+    )
 
 
 @bp.route(f"/indicators/<{ID}:indicator_id>/restore", methods=["POST"])
 def indicator_restore(indicator_id: int):
-    """Bring an archived indicator back (executives)."""
+    """Bring an archived indicator back (whoever may edit it: policy.RESTORE)."""
     indicator = db.get_or_404(Indicator, indicator_id)
-    policy.require(current_user, policy.ADMIN, indicator)
-    cascade.restore(current_user, indicator)
-    db.session.commit()
-    flash(f"Restored the indicator “{indicator.name}”.", "success")
-    return redirect(url_for("objectives.indicator_view", indicator_id=indicator.id))
+    back = url_for("objectives.indicator_view", indicator_id=indicator.id)
+    return archiving.restore(indicator, back)
 
 
 @bp.route(f"/indicators/<{ID}:indicator_id>")

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from strategy_app import policy
+from strategy_app import archiving, policy
 from strategy_app.extensions import db
 from strategy_app.models import Objective
 from strategy_app.objectives import bp, queries
@@ -113,6 +113,7 @@ def edit(id: int):
     """Change an objective (executives)."""
     obj = db.get_or_404(Objective, id)
     policy.require(current_user, policy.STRATEGY, obj)
+    archiving.refuse_if_archived(obj, objective_addresses(obj))
     form = _objective_form(obj)
     if request.method == "POST":
         saved = save(
@@ -128,26 +129,33 @@ def edit(id: int):
     return _render_form(form, obj)
 
 
-@bp.route(f"/<{ID}:id>/archive", methods=["POST"])
+def objective_addresses(obj: Objective) -> archiving.Addresses:
+    """The objective's page and its archive and restore actions (the shared mechanism)."""
+    return archiving.Addresses(
+        view=url_for("objectives.view", id=obj.id),
+        archive=url_for("objectives.archive", id=obj.id),
+        restore=url_for("objectives.restore", id=obj.id),
+        after_archive=url_for("objectives.index"),
+    )
+
+
+@bp.route(f"/<{ID}:id>/archive", methods=["GET", "POST"])
 def archive(id: int):
-    """Archive an objective (executives); it leaves every list and computation."""
+    """Archive an objective (executives) after a confirmation; "Undo" right after."""
     obj = db.get_or_404(Objective, id)
     policy.require(current_user, policy.STRATEGY, obj)
-    cascade.archive(current_user, obj, policy.STRATEGY)
-    db.session.commit()
-    flash(f"Archived the objective “{obj.title}”. An executive can restore it.", "success")
-    return redirect(url_for("objectives.index"))
+    return archiving.confirm_or_archive(
+        obj,
+        objective_addresses(obj),
+        lambda: cascade.archive(current_user, obj, policy.STRATEGY),
+    )
 
 
 @bp.route(f"/<{ID}:id>/restore", methods=["POST"])
 def restore(id: int):
-    """Bring an archived objective back (executives)."""
+    """Bring an archived objective back (whoever may edit it: policy.RESTORE)."""
     obj = db.get_or_404(Objective, id)
-    policy.require(current_user, policy.ADMIN, obj)
-    cascade.restore(current_user, obj)
-    db.session.commit()
-    flash(f"Restored the objective “{obj.title}”.", "success")
-    return redirect(url_for("objectives.view", id=obj.id))
+    return archiving.restore(obj, url_for("objectives.view", id=obj.id))
 
 
 @bp.route(f"/<{ID}:id>")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from strategy_app import policy
+from strategy_app import archiving, policy
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy, User
 from strategy_app.plans import bp
@@ -128,3 +128,12 @@ def plan_labels():
     from strategy_app.plans.forms import STATE_LABELS
 
     return {"state_label": lambda state: STATE_LABELS.get(state, state)}
+
+
+def plan_addresses(plan: ActionPlan) -> archiving.Addresses:
+    """The plan's page and its archive and restore actions (for the shared mechanism)."""
+    return archiving.Addresses(
+        view=url_for("plans.view", id=plan.id),
+        archive=url_for("plans.archive", id=plan.id),
+        restore=url_for("plans.restore", id=plan.id),
+    )

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from strategy_app import policy
+from strategy_app import archiving, policy
 from strategy_app.extensions import db
 from strategy_app.forms import submit
 from strategy_app.models import ActionPlan
@@ -19,6 +19,7 @@ from strategy_app.plans.common import (
     load_plan,
     objective_choices,
     owner_choices,
+    plan_addresses,
     plannable_departments,
 )
 from strategy_app.plans.forms import (
@@ -90,6 +91,7 @@ def edit(id: int):
     """Change a plan; a save over a newer version is refused and shows what changed."""
     plan = load_plan(id)
     cascade.check(current_user, policy.PLAN, plan)
+    archiving.refuse_if_archived(plan, plan_addresses(plan))
     form = PlanEditForm() if request.method == "POST" else _edit_form(plan)
     _fill_choices(form, plan)
     if request.method != "POST":

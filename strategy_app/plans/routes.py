@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from strategy_app import policy
+from strategy_app import archiving, policy
 from strategy_app.extensions import db
 from strategy_app.main.routes import as_of_date
 from strategy_app.models import (
     ActionPlan,
-    CheckIn,
     Department,
-    Indicator,
-    Measurement,
     Objective,
-    PlanDependency,
     User,
 )
 from strategy_app.plans import bp
-from strategy_app.plans.common import ID, load_plan, plannable_departments
+from strategy_app.plans.common import ID, load_plan, plan_addresses, plannable_departments
 from strategy_app.plans.forms import PlanFilterForm
 from strategy_app.services.evaluation import rules
 from strategy_app.services.evaluation.clock import today
@@ -135,56 +131,20 @@ def archive(id: int):
     """Archive a plan after a confirmation that says what goes with it; "Undo" right after."""
     plan = load_plan(id)
     cascade.check(current_user, policy.PLAN, plan)
-    if request.method == "GET":
-        if plan.is_archived:
-            return redirect(url_for("plans.view", id=plan.id))
-        return render_template("plans/archive.html", plan=plan, **archive_effects(plan))
-    cascade.archive(current_user, plan, policy.PLAN)
-    db.session.commit()
-    flash(
-        {
-            "text": f"Plan “{plan.title}” archived: it has left every list and computation.",
-            "undo": url_for("plans.restore", id=plan.id),
-            "what": plan.title,
-        },
-        "undo",
+    return archiving.confirm_or_archive(
+        plan,
+        plan_addresses(plan),
+        lambda: cascade.archive(current_user, plan, policy.PLAN),
+        where="every list, chart and computation"
+        + (f" of {plan.department.name}" if plan.department else ""),
     )
-    return redirect(url_for("plans.view", id=plan.id))
-
-
-def archive_effects(plan) -> dict:
-    """What goes with a plan when it is archived: its indicators, their actuals, check-ins."""
-    indicator_ids = sa.select(Indicator.id).where(
-        Indicator.action_plan_id == plan.id, Indicator.archived_at.is_(None)
-    )
-    return {
-        "indicators": db.session.scalar(
-            sa.select(sa.func.count()).select_from(indicator_ids.subquery())
-        ),
-        "actuals": db.session.scalar(
-            sa.select(sa.func.count(Measurement.id)).where(
-                Measurement.indicator_id.in_(indicator_ids)
-            )
-        ),
-        "check_ins": db.session.scalar(
-            sa.select(sa.func.count(CheckIn.id)).where(CheckIn.action_plan_id == plan.id)
-        ),
-        "blocking": db.session.scalar(
-            sa.select(sa.func.count(PlanDependency.id)).where(
-                PlanDependency.blocked_by_id == plan.id
-            )
-        ),
-    }
 
 
 @bp.post(f"/<{ID}:id>/restore")
 def restore(id: int):
     """Bring an archived plan back (whoever may archive it: executives, its department's lead)."""
     plan = load_plan(id)
-    cascade.restore(current_user, plan)
-    db.session.commit()
-    flash(f"Plan “{plan.title}” restored.", "success")
-    return redirect(url_for("plans.view", id=plan.id))
+    return archiving.restore(plan, url_for("plans.view", id=plan.id))
 
 
 from strategy_app.plans import editing, progress, viewing  # noqa: E402, F401

@@ -15,7 +15,14 @@ from strategy_app import policy
 from strategy_app.extensions import db
 from strategy_app.forms import submit
 from strategy_app.main.routes import as_of_date
-from strategy_app.models import ActionPlan, CheckIn, Department, Indicator, PlanDependency
+from strategy_app.models import (
+    ActionPlan,
+    CheckIn,
+    Department,
+    Indicator,
+    Measurement,
+    PlanDependency,
+)
 from strategy_app.objectives.pages import indicator_charts
 from strategy_app.plans import bp
 from strategy_app.plans.common import ID, load_plan
@@ -111,7 +118,10 @@ def _context(
     ).all()
     check_ins = db.session.scalars(
         sa.select(CheckIn)
-        .options(selectinload(CheckIn.author))
+        .options(
+            selectinload(CheckIn.author),
+            selectinload(CheckIn.measurement).selectinload(Measurement.indicator),
+        )
         .where(CheckIn.action_plan_id == plan.id)
         .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
         .limit(CHECK_INS_SHOWN)

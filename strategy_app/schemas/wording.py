@@ -76,6 +76,61 @@ LABELS = {
     "version": "Version",
     "vision": "Vision",
 }
+
+# Stored codes in words, by the field that holds them (history panels; the pages' own choice
+# labels say the same).
+VALUE_WORDS = {
+    "state": {
+        "planned": "Planned",
+        "in_progress": "In progress",
+        "done": "Done",
+        "blocked": "Blocked",
+        "cancelled": "Cancelled",
+        "open": "Open",
+        "contacted": "Contacted",
+        "resolved": "Resolved",
+    },
+    "status": {
+        "active": "Active",
+        "archived": "Archived",
+        "draft": "Draft",
+        "on_track": "On track",
+        "at_risk": "At risk",
+        "off_track": "Off track",
+        "no_data": "No data",
+        "sending": "Sending",
+        "sent": "Sent",
+        "pending": "Waiting",
+        "delivered": "Delivered",
+        "failed": "Failed",
+    },
+    "direction": {
+        "increase": "Increase (higher is better)",
+        "decrease": "Decrease (lower is better)",
+        "maintain": "Maintain (stay near the target)",
+    },
+    "fit": {"supports": "Supports", "neutral": "Neutral", "conflicts": "Conflicts"},
+    "role": {
+        "executive": "Executive",
+        "lead": "Department lead",
+        "member": "Member",
+        "viewer": "Viewer",
+    },
+    "scope": {"read": "Read only", "write": "Read and write"},
+    "source": {
+        "manual": "Typed in",
+        "api": "From another system",
+        "import": "Uploaded file",
+        "nps": "NPS responses",
+    },
+    "actuals_source": {"manual": "Typed in", "nps": "NPS responses"},
+    "frequency": {"weekly": "Weekly", "daily": "Daily", "never": "Never"},
+    "corrective_action": {
+        "check_in": "A check-in on the plan",
+        "record": "A note with the actual",
+        "new_plan": "A new action plan",
+    },
+}
 _SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:([,  '’])\d{3})(?:\1\d{3})*(?:\.\d+)?")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from flask_login import current_user
 
-from strategy_app import forms, policy
+from strategy_app import archiving, forms, policy
 from strategy_app.extensions import db
 from strategy_app.models import CompanyStrategy
 from strategy_app.schemas.inputs import CompanyStrategyIn, CompanyStrategyPatch
@@ -48,6 +48,7 @@ def company_edit(id: int):
     """Change a company strategy; choosing the archived status archives it (and back)."""
     require()
     obj = db.get_or_404(CompanyStrategy, id)
+    archiving.refuse_if_archived(obj, company_addresses(obj))
     form = CompanyStrategyForm(obj=obj)
     form.owner_id.choices = owner_choices(obj.owner_id)
     if form.is_submitted():  # every error at once: see forms.submit_all
@@ -63,26 +64,34 @@ def company_edit(id: int):
     return render_form(TEMPLATE, form, strategy=obj, entries=history.history(obj))
 
 
-@bp.route(f"/company/<{ID}:id>/archive", methods=["POST"])
+def company_addresses(obj: CompanyStrategy) -> archiving.Addresses:
+    """Where a company strategy is shown (the cascade), its archive and restore actions."""
+    return archiving.Addresses(
+        view=url_for("strategy.cascade") + ("#archived" if obj.is_archived else "#company-h"),
+        archive=url_for("strategy.company_archive", id=obj.id),
+        restore=url_for("strategy.company_restore", id=obj.id),
+        after_archive=url_for("strategy.cascade") + "#company-h",
+    )
+
+
+@bp.route(f"/company/<{ID}:id>/archive", methods=["GET", "POST"])
 def company_archive(id: int):
-    """Archive a company strategy (it leaves the cascade; an executive can restore it)."""
+    """Archive a company strategy after a confirmation (it leaves the cascade); "Undo" after."""
     require()
     obj = db.get_or_404(CompanyStrategy, id)
-    cascade.archive(current_user, obj, policy.STRATEGY)
-    db.session.commit()
-    flash(f"Company strategy “{obj.title}” archived.", "success")
-    return _to_cascade()
+    return archiving.confirm_or_archive(
+        obj,
+        company_addresses(obj),
+        lambda: cascade.archive(current_user, obj, policy.STRATEGY),
+        where="the cascade and the alignment report",
+    )
 
 
 @bp.route(f"/company/<{ID}:id>/restore", methods=["POST"])
 def company_restore(id: int):
-    """Bring an archived company strategy back into the cascade."""
-    require(policy.ADMIN)
+    """Bring an archived company strategy back (whoever may edit it: policy.RESTORE)."""
     obj = db.get_or_404(CompanyStrategy, id)
-    cascade.restore(current_user, obj)
-    db.session.commit()
-    flash(f"Company strategy “{obj.title}” restored.", "success")
-    return _to_cascade()
+    return archiving.restore(obj, url_for("strategy.cascade") + "#company-h")
 
 
 @bp.route(f"/company/<{ID}:id>/move/<any(up, down):direction>", methods=["POST"])

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from strategy_app import forms, policy
+from strategy_app import archiving, forms, policy
 from strategy_app.extensions import db
 from strategy_app.main.routes import as_of_date
 from strategy_app.models import CompanyStrategy, Objective, ServiceStrategy, StrategyLink
@@ -113,6 +113,7 @@ def service_edit(id: int):
     """Change a service strategy; the links sent replace all its links."""
     require()
     obj = _service(id)
+    archiving.refuse_if_archived(obj, service_addresses(obj))
     company = _live_company()
     live_ids = {cs.id for cs in company}
     # Not obj=obj: WTForms would then fill the rows from obj.links, one per existing link only.
@@ -193,23 +194,32 @@ def service_view(id: int):
     )
 
 
-@bp.route(f"/service/<{ID}:id>/archive", methods=["POST"])
+def service_addresses(obj: ServiceStrategy) -> archiving.Addresses:
+    """The service strategy's page, its archive and restore actions (the shared mechanism)."""
+    return archiving.Addresses(
+        view=url_for("strategy.service_view", id=obj.id),
+        archive=url_for("strategy.service_archive", id=obj.id),
+        restore=url_for("strategy.service_restore", id=obj.id),
+        after_archive=url_for("strategy.cascade"),
+    )
+
+
+@bp.route(f"/service/<{ID}:id>/archive", methods=["GET", "POST"])
 def service_archive(id: int):
-    """Archive a service strategy (it and what hangs from it leave the cascade)."""
+    """Archive a service strategy after a confirmation (it and what hangs from it leave the
+    cascade); "Undo" right after."""
     require()
     obj = db.get_or_404(ServiceStrategy, id)
-    cascade.archive(current_user, obj, policy.STRATEGY)
-    db.session.commit()
-    flash(f"Service strategy “{obj.title}” archived.", "success")
-    return redirect(url_for("strategy.cascade"))
+    return archiving.confirm_or_archive(
+        obj,
+        service_addresses(obj),
+        lambda: cascade.archive(current_user, obj, policy.STRATEGY),
+        where="the cascade, the dashboard and every computation",
+    )
 
 
 @bp.route(f"/service/<{ID}:id>/restore", methods=["POST"])
 def service_restore(id: int):
-    """Bring an archived service strategy back."""
-    require(policy.ADMIN)
+    """Bring an archived service strategy back (whoever may edit it: policy.RESTORE)."""
     obj = db.get_or_404(ServiceStrategy, id)
-    cascade.restore(current_user, obj)
-    db.session.commit()
-    flash(f"Service strategy “{obj.title}” restored.", "success")
-    return redirect(url_for("strategy.service_view", id=obj.id))
+    return archiving.restore(obj, url_for("strategy.service_view", id=obj.id))

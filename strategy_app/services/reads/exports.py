@@ -74,6 +74,7 @@ class Table:
 _ServiceOfObjective = aliased(ServiceStrategy)
 _PlanObjective = aliased(Objective)
 _ServiceOfPlan = aliased(ServiceStrategy)
+_ExplainedIndicator = aliased(Indicator)  # the off-track actual a check-in explains
 
 
 def _live_plan() -> sa.ColumnElement[bool]:
@@ -292,7 +293,8 @@ def indicators(as_of: date, archived: bool = False) -> Table:
                 numbers.rounded(result.expected, decimals),
                 result.actual,
                 result.actual_date,
-                numbers.percent_value(result.progress, 0),
+                # No actual: no progress to show (DESIGN's 0 is for the means), as on the pages.
+                None if result.actual is None else numbers.percent_value(result.progress, 0),
                 STATUS_WORDS[result.status],
                 result.status,
                 decimals,
@@ -386,6 +388,7 @@ def objectives(as_of: date, archived: bool = False) -> Table:
         Column("due", DATE, 12),
         Column("tags", TEXT, 24),
         Column(f"status (as of {day})", TEXT, 14),
+        Column("status code", TEXT, 12),
         Column(f"results (as of {day})", PERCENT, 14),
         Column("results: why empty", TEXT, 18),
         Column(f"execution (as of {day})", PERCENT, 14),
@@ -404,6 +407,7 @@ def objectives(as_of: date, archived: bool = False) -> Table:
                 r.start_date,
                 r.due_date,
                 ", ".join(r.tags or ()),
+                STATUS_WORDS[rollup.status],
                 rollup.status,
                 rollup.results,
                 NO_RESULTS if rollup.results is None else None,
@@ -426,9 +430,12 @@ def check_ins(as_of: date | None = None, archived: bool = False) -> Table:
         sa.type_coerce(CheckIn.created_at, sa.DateTime()).label("posted_at"),
         User.name.label("author"),
         CheckIn.state,
+        CheckIn.state.label("state_code"),
         CheckIn.progress_pct,
         CheckIn.confidence,
         CheckIn.text,
+        _ExplainedIndicator.name.label("explains_indicator"),
+        Measurement.date.label("explains_date"),
     ]
     if archived:
         columns.append(
@@ -442,6 +449,8 @@ def check_ins(as_of: date | None = None, archived: bool = False) -> Table:
         .join(ActionPlan, CheckIn.action_plan_id == ActionPlan.id)
         .join(Department, ActionPlan.department_id == Department.id)
         .outerjoin(User, CheckIn.author_id == User.id)
+        .outerjoin(Measurement, CheckIn.measurement_id == Measurement.id)
+        .outerjoin(_ExplainedIndicator, Measurement.indicator_id == _ExplainedIndicator.id)
         .order_by(CheckIn.id)
     )
     stmt = _with_plan_parents(stmt, outer=False)
@@ -458,12 +467,21 @@ def check_ins(as_of: date | None = None, archived: bool = False) -> Table:
         Column("posted at (UTC)", DATETIME, 20),
         Column("author", TEXT, 20),
         Column("state", TEXT, 12),
+        Column("state code", TEXT, 12),
         Column("progress (%)", INT, 12),
         Column("confidence (1-5)", INT, 12),
         Column("text", TEXT, 50),
+        Column("explains the actual of", TEXT, 30),
+        Column("actual date", DATE, 12),
         *_archived_column(archived),
     )
-    return Table("check-ins", "Check-ins", header, _stream(stmt))
+    found = _stream(stmt)  # now, while the request's day is known
+
+    def rows() -> Iterator[tuple]:
+        for r in found:  # the state in words, its code beside it (as in the plans export)
+            yield (*r[:6], STATE_WORDS.get(r.state, r.state), *r[7:])
+
+    return Table("check-ins", "Check-ins", header, rows())
 
 
 TABLES = {"plans": plans, "indicators": indicators, "actuals": actuals}

@@ -14,15 +14,21 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import (
     ActionPlan,
+    Assessment,
     AuditEvent,
     CompanyStrategy,
     Department,
     Indicator,
+    Measurement,
+    NpsResponse,
     Objective,
+    Review,
     ServiceStrategy,
     User,
 )
-from strategy_app.schemas.wording import LABELS
+from strategy_app.schemas.wording import LABELS, VALUE_WORDS
+from strategy_app.services.evaluation import checklist
+from strategy_app.services.plumbing.webhooks import EVENT_LABELS
 
 LONG = 80  # characters: a longer text is shown as what was removed and added
 ACTIONS = {
@@ -33,6 +39,9 @@ ACTIONS = {
     "restore": "restored it",
     "refused": "was refused a change",
     "delete": "deleted it",
+    "variance_explained": "explained an off-track actual",
+    "login": "signed in",
+    "logout": "signed out",
 }
 # What an id field names, and the column that names it.
 NAMED = {
@@ -49,7 +58,57 @@ NAMED = {
     "action_plan_id": (ActionPlan, ActionPlan.title),
     "blocked_by_id": (ActionPlan, ActionPlan.title),
     "indicator_id": (Indicator, Indicator.name),
+    "plan_id": (ActionPlan, ActionPlan.title),
+    # Things without a name go by their date ("the review of 3 Mar 2026").
+    "review_id": (Review, Review.date),
+    "assessment_id": (Assessment, Assessment.date),
+    "response_id": (NpsResponse, NpsResponse.date),
+    "measurement_id": (Measurement, Measurement.date),
 }
+# Labels of the fields only history shows (the forms' and the API's are in wording.LABELS).
+HISTORY_LABELS = {
+    "active": "Active",
+    "actuals_source": "Actuals come from",
+    "archived_at": "Archived on",
+    "assessment_id": "Assessment",
+    "assessor_id": "Assessed by",
+    "author_id": "Author",
+    "check_in_id": "Check-in",
+    "comment": "Comment",
+    "corrective_action": "Corrective action",
+    "customer_ref": "Customer reference",
+    "display_precision": "Decimals shown",
+    "entered_by_id": "Entered by",
+    "events": "Sends on",
+    "expected": "Expected then",
+    "expires_at": "Expires on",
+    "frequency": "Reminders",
+    "health_element": "Service-health element",
+    "last_used_at": "Last used",
+    "lead_id": "Lead",
+    "measurement_id": "Actual",
+    "must_change_password": "Must change the password",
+    "nps_segment": "NPS segment",
+    "plan_id": "Plan",
+    "resolved_at": "Resolved on",
+    "response_id": "NPS response",
+    "review_id": "Review",
+    "revoked_at": "Revoked on",
+    "score": "Score",
+    "segment": "Segment",
+    "source": "Source",
+    "statement_key": "Statement",
+    "token_hash": "Token",
+    "url": "Address",
+    "user_id": "Person",
+    "value": "Value",
+    "weekday": "Day of the week",
+}
+# Ids of things that have neither a name nor a date to tell: only that there is one.
+LINKED = {"check_in_id": "posted on the plan"}
+# Numbers that read better with their unit.
+SUFFIXES = {"progress_pct": "%", "confidence": " of 5"}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HIDDEN = frozenset({"id", "version", "updated_at", "created_at", "password_hash", "session_token"})
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -145,14 +204,45 @@ def _names(rows) -> dict[str, dict[int, str]]:
     return {key: names.get(model, {}) for key, (model, _) in NAMED.items()}
 
 
+def _coded(key: str, value: Any) -> Any:
+    """A stored code in words (a plan's state, a strategy's fit, a webhook's events...)."""
+    if value is None or value == "":
+        return value
+    if isinstance(value, list):
+        return [_coded(key, v) for v in value]
+    if key in VALUE_WORDS and isinstance(value, str):
+        return VALUE_WORDS[key].get(value, value)
+    if key == "events" and isinstance(value, str):
+        return EVENT_LABELS.get(value, value)
+    if key == "health_element" and isinstance(value, str):
+        element = checklist.element(value)
+        return element.title if element else value
+    if key == "statement_key" and isinstance(value, str):
+        element = checklist.element_of(value)
+        found = element and next((s for s in element.statements if s.key == value), None)
+        return found.text if found else value
+    if key == "tolerance" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.10g}%"
+    if key == "weekday" and isinstance(value, int) and 0 <= value < len(WEEKDAYS):
+        return WEEKDAYS[value]
+    if key in SUFFIXES and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{_words(value)}{SUFFIXES[key]}"
+    if key in LINKED and value is not None:
+        return LINKED[key]
+    return value
+
+
 def _change(key: str, pair: list, names: dict[str, dict[int, str]]) -> Change:
     before, after = pair
     if key in NAMED:
         known = names.get(key, {})
         before = known.get(before, "(removed)") if isinstance(before, int) else before
         after = known.get(after, "(removed)") if isinstance(after, int) else after
+    else:
+        before, after = _coded(key, before), _coded(key, after)
     before, after = _words(before), _words(after)
-    label = LABELS.get(key, key.removesuffix("_id").replace("_", " ").capitalize())
+    label = HISTORY_LABELS.get(key) or LABELS.get(key)
+    label = label or key.removesuffix("_id").replace("_", " ").capitalize()
     if isinstance(before, str) and isinstance(after, str) and max(len(before), len(after)) > LONG:
         removed, added = _diff(before, after)
         return Change(key, before, after, label, removed or "", added or "")

@@ -1,8 +1,9 @@
 """Variance explained (DESIGN §7): an actual that leaves its indicator off track must say why.
 
 Whether it does is decided by services.rules (through services.metrics for the actuals already
-stored); the explanation becomes a check-in on the indicator's plan, a new action plan, or (on
-an objective's indicator) the measurement's note, and is always recorded in the audit log.
+stored); the explanation is kept as the actual's own note, the corrective action becomes a
+check-in on the indicator's plan (linked to the actual), a new action plan, or (on an
+objective's indicator) a line of that note; all of it is recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -128,14 +129,17 @@ def _new_plan(actor: User, indicator: Indicator, explanation: str, c: Corrective
 
 
 def noted(data: inputs.MeasurementIn, explanation: str, corrective: Corrective):
-    """The actual with the explanation added to its note (the "record" corrective action).
+    """The actual with the explanation added to its note, whatever the corrective action.
 
-    Other corrective actions leave the actual as it is. Raises ValidationFailed ("note") when
-    the note grows too long.
+    The explanation belongs to the actual: its page, the API and the exports show it as the
+    actual's note (a check-in made for it links to the actual, see explain). Raises
+    ValidationFailed ("note") when the note grows too long.
     """
-    if corrective.kind != RECORD:
-        return data
-    added = f"Why off track: {explanation}\nCorrective action: {corrective.action}"
+    added = f"Why off track: {explanation}"
+    if corrective.action:
+        added += f"\nCorrective action: {corrective.action}"
+    elif corrective.kind == NEW_PLAN and corrective.title:
+        added += f"\nCorrective action: a new plan, “{corrective.title}”"
     note = f"{data.note}\n\n{added}" if data.note else added
     return parse(inputs.MeasurementIn, {"date": data.date, "value": data.value, "note": note})
 
@@ -149,7 +153,8 @@ def explain(
     result: rules.IndicatorResult | None = None,
 ) -> ActionPlan | None:
     """Carry out the corrective action for an off-track actual already staged (row), and
-    record the explanation in the audit log ("record": the row's note holds it, see noted).
+    record the explanation in the audit log (the row's note holds it too, see noted; a
+    check-in made for it links to the row).
 
     Returns the plan the check-in went to or the plan created (None for a recorded note).
     """
@@ -178,6 +183,7 @@ def explain(
                 text=text + corrective.action,
             ),
         )
+        entry.measurement_id = row.id
         changes["check_in_id"] = [None, entry.id]
     elif corrective.kind == NEW_PLAN:
         plan = _new_plan(actor, indicator, explanation, corrective)
