@@ -22,7 +22,6 @@ from flask_login import current_user
 
 from strategy_app import policy
 from strategy_app.extensions import db
-from strategy_app.models import ActionPlan, Indicator
 from strategy_app.services.reads import archiving
 from strategy_app.services.writes import cascade
 
@@ -61,14 +60,21 @@ def confirm_or_archive(
         )
     do_archive()
     db.session.commit()
-    flash(
-        {
-            "text": f"{what.capitalize()} “{title}” archived. It has left {where}.",
-            "undo": urls.restore,
-            "what": title,
-        },
-        "undo",
-    )
+    if policy.can(current_user, policy.RESTORE, obj):
+        flash(
+            {
+                "text": f"{what.capitalize()} “{title}” archived. It has left {where}.",
+                "undo": urls.restore,
+                "what": title,
+            },
+            "undo",
+        )
+    else:  # restoring is the executives' (DESIGN §4): no Undo to offer
+        flash(
+            f"{what.capitalize()} “{title}” archived. It has left {where}; "
+            "an executive can restore it.",
+            "success",
+        )
     return redirect(urls.after_archive or urls.view)
 
 
@@ -82,14 +88,9 @@ def restore(obj: Any, back: str):
 
 def restorers(obj: Any) -> str:
     """Who may bring obj back later, in words (the policy's RESTORE rule, told)."""
-    mine = policy.can(current_user, policy.RESTORE, obj)
-    of_a_plan = isinstance(obj, ActionPlan) or (
-        isinstance(obj, Indicator) and obj.action_plan_id is not None
-    )
-    who = "an executive or the department’s lead" if of_a_plan else "an executive"
-    if not mine:
-        return who
-    return "you or another executive" if current_user.role == "executive" else f"you (or {who})"
+    if policy.can(current_user, policy.RESTORE, obj):
+        return "you or another executive"
+    return "an executive"
 
 
 def refuse_if_archived(obj: Any, urls: Addresses) -> None:

@@ -24,9 +24,9 @@ ADMIN = "admin"  # users, departments, restoring archived items
 API_READ = "api_read"  # holding a read-scope API token
 API_WRITE = "api_write"  # holding a write-scope API token
 REVIEW = "review"  # record a review meeting (a decision made a plan also needs PLAN)
-# Bring back an archived item (obj: the item). Executives any; a lead the plans of their own
-# department (and those plans' indicators): undoing an archive is part of "action plans
-# (create, edit, archive)" in DESIGN §4, so whoever may archive a plan may take it back.
+# Bring back an archived item (obj: the item): executives only, as DESIGN §4's binding table
+# says ("restore archived items": executive yes, lead no). A lead who archives a plan is told
+# so in the confirmation, and an executive can undo it.
 RESTORE = "restore"
 ACTIONS = (
     STRATEGY,
@@ -100,8 +100,7 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
         objective = obj.objective if isinstance(obj, Indicator) else obj
         return isinstance(objective, Objective) and objective.owner_id == user.id
     if action == RESTORE:
-        plan = obj.action_plan if isinstance(obj, Indicator) else obj
-        return role == "lead" and isinstance(plan, ActionPlan) and _own_department(user, plan)
+        return False  # DESIGN §4 (binding): restoring archived items is the executives'
     if action in (HEALTH, REVIEW):
         return role == "lead"
     if action == FOLLOW_UP:

@@ -2,7 +2,7 @@
 
 Plans, objectives, indicators, company and service strategies share one mechanism
 (strategy_app/archiving.py): a confirmation that says what goes with the thing, "Undo" right
-after, "Restore" for whoever may edit it (policy.RESTORE), archived things marked and their
+after, "Restore" for executives (policy.RESTORE, DESIGN §4), archived things marked and their
 edit addresses refusing politely with "Restore" instead.
 """
 
@@ -177,19 +177,27 @@ def test_an_archived_thing_offers_restore_not_edit(client, world, key):
     assert f'href="{archive.format(id=ident)}"' not in page
 
 
-def test_a_lead_restores_their_own_plan_and_its_indicator(client, world):
+def test_a_lead_archives_their_own_plan_but_restoring_is_the_executives(client, world):
+    """DESIGN §4 (binding): "restore archived items" — executive yes, lead no."""
     plan = db.session.get(ActionPlan, world["plan"])
     indicator = db.session.get(Indicator, world["plan_indicator"])
-    plan.archived_at = indicator.archived_at = utcnow()
-    db.session.commit()
+    plan_id, indicator_id = plan.id, indicator.id
     sign_in(client, "lead@example.test")
-    page = client.get(f"/objectives/indicators/{indicator.id}").get_data(as_text=True)
-    assert 'id="restore-button"' in page
-    assert client.post(f"/objectives/indicators/{indicator.id}/restore").status_code == 302
-    assert client.post(f"/plans/{plan.id}/restore").status_code == 302
+    assert client.post(f"/plans/{plan_id}/archive").status_code == 302
+    db.session.get(Indicator, indicator_id).archived_at = utcnow()
+    db.session.commit()
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert 'id="archived-banner"' in page
+    assert 'id="restore-button"' not in page
+    assert client.post(f"/objectives/indicators/{indicator_id}/restore").status_code == 403
+    assert client.post(f"/plans/{plan_id}/restore").status_code == 403
+    client.post("/logout")
+    sign_in(client, "ceo@example.test")
+    assert client.post(f"/plans/{plan_id}/restore").status_code == 302
+    assert client.post(f"/objectives/indicators/{indicator_id}/restore").status_code == 302
     db.session.expire_all()
-    assert db.session.get(Indicator, world["plan_indicator"]).archived_at is None
-    assert db.session.get(ActionPlan, world["plan"]).archived_at is None
+    assert db.session.get(Indicator, indicator_id).archived_at is None
+    assert db.session.get(ActionPlan, plan_id).archived_at is None
 
 
 @pytest.mark.parametrize(
@@ -221,14 +229,15 @@ def test_who_may_not_edit_may_not_archive_nor_restore(client, world, email, key)
     assert db.session.get(model, ident).archived_at is not None
 
 
-def test_the_archived_plans_list_offers_restore_to_whoever_may_edit_each(client, world):
+def test_the_archived_plans_list_offers_restore_to_executives_only(client, world):
     plan = db.session.get(ActionPlan, world["plan"])
     plan.archived_at = utcnow()
     db.session.commit()
     form = f'action="/plans/{plan.id}/restore"'
-    sign_in(client, "lou@example.test")  # another department's lead
-    assert "Plan 0" in client.get("/plans/?archived=1").get_data(True)
-    assert form not in client.get("/plans/?archived=1").get_data(True)
-    client.post("/logout")
-    sign_in(client, "lead@example.test")  # the plan's department's lead
+    for lead in ("lou@example.test", "lead@example.test"):  # another's lead, and its own
+        sign_in(client, lead)
+        assert "Plan 0" in client.get("/plans/?archived=1").get_data(True)
+        assert form not in client.get("/plans/?archived=1").get_data(True)
+        client.post("/logout")
+    sign_in(client, "ceo@example.test")
     assert form in client.get("/plans/?archived=1").get_data(True)

@@ -233,17 +233,17 @@ ROUTES: list[Route] = [
     form("objectives.indicator_archive", "/objectives/indicators/{obj}/archive", ON_INDICATORS,
          "indicators", to={"obj_ind": "/objectives/{o1}", "sales_ind": "/plans/{sales_plan}",
                            "log_ind": "/plans/{log_plan}"}),
-    # A plan's indicator: whoever may edit it may restore it (policy.RESTORE, issue 15).
+    # Restoring is the executives' (DESIGN §4), a plan's indicator too.
     form("objectives.indicator_restore", "/objectives/indicators/{obj}/restore",
-         {"old_ind": LEAD}, "indicators", to="/objectives/indicators/{obj}"),
+         {"old_ind": EXEC}, "indicators", to="/objectives/indicators/{obj}"),
     # --- plans: executives, and the lead of the plan's department -------------------------
     form("plans.new", "/plans/new", {"sales": LEAD, "logistics": EXEC}, "action_plans", _plan,
          to=r"/plans/\d+"),
     form("plans.edit", "/plans/{obj}/edit", ON_PLANS, "action_plans",
          {"title": "Renamed", "version": 1}, to="/plans/{obj}"),
     form("plans.archive", "/plans/{obj}/archive", ON_PLANS, "action_plans", to="/plans/{obj}"),
-    # Undoing an archive is part of archiving a plan: its department's lead may (issue 15).
-    form("plans.restore", "/plans/{obj}/restore", {"old_plan": LEAD}, "action_plans",
+    # Restoring a plan is the executives' (DESIGN §4), though its lead may archive it.
+    form("plans.restore", "/plans/{obj}/restore", {"old_plan": EXEC}, "action_plans",
          to="/plans/{obj}"),
     form("plans.check_in", "/plans/{obj}/check-in",
          {"sales_plan": OWNER, "sales_plan2": LEAD, "log_plan": EXEC}, "check_ins",

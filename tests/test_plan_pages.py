@@ -242,7 +242,7 @@ MATRIX = {
         "new": 302,
         "edit": 302,
         "archive": 302,
-        "restore": 302,  # whoever may archive a plan may take it back
+        "restore": 403,  # restoring is the executives' (DESIGN §4), archiving is not
         "check_in": 302,
         "indicator": 302,
         "dependency": 302,
@@ -491,8 +491,8 @@ def test_archived_plans_list_and_restore(world, sign_in, db_session):
     assert "Sales scripts" not in main(lead.get("/plans/"))
     archived = main(lead.get("/plans/?archived=1"))
     assert "Sales scripts" in archived
-    # Whoever may edit a plan may restore it (policy.RESTORE, issue 15): its department's lead.
-    assert f'action="/plans/{world.sales_plan.id}/restore"' in archived
+    # Restoring is the executives' (DESIGN §4), not the lead's who may archive it.
+    assert f'action="/plans/{world.sales_plan.id}/restore"' not in archived
     executive = sign_in(world.executive)
     page = main(executive.get("/plans/?archived=1"))
     assert "Restore" in page
