@@ -120,3 +120,49 @@ def test_the_page_of_a_past_day_after_a_change_shows_that_day(story, client, log
         assert "Train agents" in after
         assert "Train every agent" not in after
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) > 0
+
+
+def test_an_actual_entered_today_leaves_the_past_a_plain_filter(story):
+    """A row made after the day needs no rebuilt copy: the view's date filter hides it, and
+    the view stays one the database sees through (its indexes serve the past too)."""
+    with clock.travel(TODAY):
+        CHANGES["a new actual"](story)
+        db.session.commit()
+        assert history.enter(MONDAY)
+        try:
+            made = dict((name, kind) for kind, name in db.session.info[history._OBJECTS_KEY])
+            assert "measurements" in made  # a view: it filters out the new actual
+            assert "asof_measurements" not in made  # and nothing rebuilt beside it
+            assert (
+                db.session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(Measurement)
+                    .where(Measurement.date == TODAY)
+                )
+                == 0
+            )
+        finally:
+            history.leave()
+
+
+def test_a_row_made_after_the_day_without_a_creation_event_is_not_in_the_past(story):
+    """A bulk load writes rows without creation events; a later change of such a row must
+    not bring it into a day before it was made."""
+    with clock.travel(TODAY):
+        plan = story.make.plan(story.objective, story.ops, title="Loaded in bulk")
+        db.session.execute(
+            sa.delete(AuditEvent).where(
+                AuditEvent.entity_type == "ActionPlan",
+                AuditEvent.entity_id == plan.id,
+                AuditEvent.action == "create",
+            )
+        )
+        db.session.commit()
+        plan.progress_pct = 40  # a later change: an update event, but no creation event
+        db.session.commit()
+        plan_id = plan.id
+        assert history.enter(DAYS[1])
+        try:
+            assert db.session.get(type(plan), plan_id) is None
+        finally:
+            history.leave()
