@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import weakref
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from strategy_app.extensions import db
 
@@ -20,9 +21,30 @@ FOREIGN_KEYS_OPTION = "sqlite_foreign_keys"
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
+_COMMITTED = "database_committed"  # in flask.g: this request has committed its write
+
+
 def _wants_write() -> bool:
-    """Outside a read request (a form post, an API write, a CLI command) we will write."""
-    return not (has_request_context() and request.method in _READ_METHODS)
+    """Outside a read request (a form post, an API write, a CLI command) we will write.
+
+    Once a write request has committed, what follows is reading back what it wrote for the
+    answer (an expired object refreshed, the page it redirects to): that transaction reads,
+    so it does not queue for the write lock, and another writer holding the lock then does
+    not turn a saved write into an error. Unless the session holds new changes already.
+    """
+    if not has_request_context():
+        return True
+    if request.method in _READ_METHODS:
+        return False
+    if g.get(_COMMITTED):
+        session = db.session
+        return bool(session.new or session.dirty or session.deleted)
+    return True
+
+
+def _note_commit(session: Session) -> None:
+    if has_request_context():
+        g.setdefault(_COMMITTED, True)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -63,6 +85,8 @@ os.register_at_fork(after_in_child=_dispose_after_fork)
 
 def configure(app: Flask) -> None:
     """Install the engine hooks for this app's database."""
+    if not event.contains(Session, "after_commit", _note_commit):
+        event.listen(Session, "after_commit", _note_commit)
     with app.app_context():
         engine = db.engine
         _engines.add(engine)
