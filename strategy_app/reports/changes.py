@@ -42,6 +42,8 @@ def _scope() -> tuple[Objective | None, Department | None]:
         objective = db.get_or_404(Objective, int(raw))
     slug = request.args.get("department")
     if slug:
+        if "\x00" in slug:  # no slug holds one, and PostgreSQL refuses it in a query
+            abort(404, description="There is no such department.")
         department = db.session.scalar(sa.select(Department).where(Department.slug == slug[:100]))
         if department is None:
             abort(404, description="There is no such department.")
