@@ -142,8 +142,8 @@ def _fill_sign_in(pg, email: str, password: str) -> None:
     pg.goto("/login")
     pg.get_by_label("Email").fill(email)
     pg.get_by_label("Password").fill(password)
-    pg.get_by_role("button", name="Sign in").click()
-    pg.wait_for_load_state()
+    with pg.expect_navigation():
+        pg.get_by_role("button", name="Sign in").click()
 
 
 _SIGNED_IN: dict[str, dict] = {}  # cookies of each demo user's session, per test worker

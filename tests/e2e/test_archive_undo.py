@@ -99,8 +99,8 @@ def test_confirmation_banner_and_refusal_pass_axe_and_fit_a_phone(page_as, kind,
     _axe_clean(page)
     _fits_a_phone(page, f"{kind}-confirm")
 
-    page.locator("#confirm-archive").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#confirm-archive").click()
     try:
         page.goto(thing)
         expect(page.locator("#archived-banner")).to_contain_text("Archived")

@@ -74,6 +74,6 @@ def test_the_nps_pages_fit_every_width(page_as, width, tmp_path):
         if path == "/nps/":  # the chart alone, to look at closely
             chart = page.locator("#chart-nps-trend-figure")
             chart.screenshot(path=str(tmp_path / f"chart-{width}.png"))
-            page.locator("#follow-up-link, #recent-responses a").first.click()
-            page.wait_for_load_state("load")
+            with page.expect_navigation():
+                page.locator("#follow-up-link, #recent-responses a").first.click()
             page.screenshot(path=str(tmp_path / f"follow-up-{width}.png"), full_page=True)

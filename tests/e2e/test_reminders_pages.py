@@ -45,8 +45,8 @@ def test_reminder_settings_with_the_keyboard(page_as):
     tab_to(page, "#frequency")
     page.keyboard.press("ArrowDown")  # Once a week → Every day
     tab_to(page, "form[action$='/account/reminders'] button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Reminders: every day." in page.locator(".alert-success").inner_text()
     assert page.locator("#frequency").input_value() == "daily"
     check(page, "account")
@@ -62,8 +62,8 @@ def test_webhooks_admin_with_the_keyboard(page_as):
     page.keyboard.type("Metadata")
     page.keyboard.press("Tab")
     page.keyboard.type("http://169.254.169.254/latest/meta-data/")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     url = page.locator("#url")
     assert url.get_attribute("aria-invalid") == "true"
     assert "link-local" in page.locator("#url-errors").inner_text()
@@ -71,14 +71,14 @@ def test_webhooks_admin_with_the_keyboard(page_as):
     check(page, "webhooks-refused")
     url.fill("https://203.0.113.10/services/T000/B000/XXXX")
     page.locator("#name").fill("#strategy in Slack")
-    page.get_by_role("button", name="Add webhook").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add webhook").click()
     assert "“#strategy in Slack” added" in page.locator(".alert-success").inner_text()
     names = page.locator("#webhooks th[scope=row]").all_inner_texts()
     assert [n.splitlines()[0] for n in names] == ["#strategy in Slack"]
     check(page, "webhooks")
-    page.get_by_role("button", name="Remove #strategy in Slack").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Remove #strategy in Slack").click()
 
 
 def test_failed_deliveries_show_and_can_be_sent_again(page_as, tmp_path_factory):
@@ -102,8 +102,8 @@ def test_failed_deliveries_show_and_can_be_sent_again(page_as, tmp_path_factory)
     page.goto("/admin/webhooks")
     assert "could not be delivered" in page.locator("#failed-count").inner_text()
     check(page, "webhooks-failed")
-    page.locator("#deliveries form[action$='/retry'] button").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#deliveries form[action$='/retry'] button").click()
     assert "Queued again" in page.locator(".alert-success").inner_text()
 
 
