@@ -10,8 +10,10 @@ in step by triggers. The FTS tables keep their own copy of the words (not extern
 so a row deleted by id always leaves the index cleanly, whatever happened before.
 
 PostgreSQL: pg_trgm GIN indexes on lower(column), which serve search's
-lower(column) LIKE '%words%' as they are. Where pg_trgm cannot be installed the indexes are
-left out and search scans, as before (same answers, slower).
+lower(column) LIKE '%words%' as they are. Without fastupdate: a GIN index otherwise gathers
+new rows in a pending list that every search reads through (and that makes the planner
+prefer scanning the table) until a vacuum merges it. Where pg_trgm cannot be installed the
+indexes are left out and search scans, as before (same answers, slower).
 
 Every object here is named search_ix_*: models do not describe them, so migrations/env.py
 leaves them out of autogenerate's comparison. A later migration that rebuilds one of these
@@ -85,7 +87,7 @@ def _postgresql_upgrade(conn) -> None:
         for column in columns:
             conn.exec_driver_sql(
                 f"CREATE INDEX search_ix_{table}_{column} ON {table} "
-                f"USING gin (lower({column}) gin_trgm_ops)"
+                f"USING gin (lower({column}) gin_trgm_ops) WITH (fastupdate = off)"
             )
 
 
