@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import CheckIn, Objective
 from strategy_app.models.base import utcnow
+from strategy_app.services.evaluation import clock
 from strategy_app.services.writes.tokens import create_token
 from tests import factories
 from tests.queries import counting_queries, page_query_counts
@@ -166,9 +167,10 @@ def test_search_password_is_never_searched(client, login, world):
 # --- matching: case-insensitive substrings, kept by the database's search index ------------
 
 
-def found_titles(client, words: str) -> dict[str, list[str]]:
-    """Each kind's hit titles for words (the page must answer 200)."""
-    r = client.get("/search", query_string={"q": words})
+def found_titles(client, words: str, as_of: date | None = None) -> dict[str, list[str]]:
+    """Each kind's hit titles for words (the page must answer 200), today or as of a day."""
+    query = {"q": words, **({"as_of": as_of.isoformat()} if as_of else {})}
+    r = client.get("/search", query_string=query)
     assert r.status_code == 200, (words, r.status_code)
     titles = re.findall(
         r'data-kind="(\w+)">.*?class="fw-semibold">(.*?)</a>', r.get_data(as_text=True), re.S
@@ -295,3 +297,27 @@ def test_what_the_api_adds_and_changes_is_found_at_once(client, login, world):
         "indicator": ["Dolphin count"],
     }
     assert found_titles(client, "walrus deliveries") == {}
+
+
+def test_a_past_day_is_searched_in_the_words_it_had(client, login, make):
+    """The index holds today's words; ?as_of= finds what that day's titles and texts held."""
+    monday = date(2026, 3, 2)
+    with clock.travel(monday):
+        user = make.user("executive")
+        plan = make.plan(title="Walrus census", description="Count them")
+        db.session.add(CheckIn(action_plan=plan, state="planned", progress_pct=0, text="Tusks"))
+        db.session.commit()
+        login(user)
+    with clock.travel(monday + timedelta(days=2)):
+        data = edit_data(client, plan.id, title="Narwhal census", description="Count")
+        assert client.post(f"/plans/{plan.id}/edit", data=data).status_code == 302
+        make.plan(plan.objective, plan.department, title="Walrus patrol")
+        db.session.scalars(sa.select(CheckIn)).one().text = "Horns"  # audited, as the app does
+        db.session.commit()
+        past = monday
+        assert found_titles(client, "walrus") == {"plan": ["Walrus patrol"]}
+        assert found_titles(client, "walrus", past) == {"plan": ["Walrus census"]}
+        assert found_titles(client, "narwhal", past) == {}
+        assert found_titles(client, "them", past) == {"plan": ["Walrus census"]}
+        assert found_titles(client, "tusks", past) == {"check_in": ["Tusks"]}
+        assert found_titles(client, "tusks") == {}

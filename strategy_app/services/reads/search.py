@@ -18,7 +18,7 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation import history, metrics, rules
 
 MAX_QUERY = 200  # characters
 TRIGRAM = 3  # characters: the shortest words the search index holds
@@ -81,9 +81,11 @@ def _holds(model, columns: tuple, words: str):
     The database keeps an index of these words (migration c17search01). PostgreSQL's trigram
     indexes serve the LIKE below as it is. SQLite's FTS5 trigram table answers a quoted
     phrase, which is the same substring match, for words of three characters or more (a
-    trigram needs three); shorter words scan, as they always did.
+    trigram needs three); shorter words scan, as they always did. So does a past day
+    (?as_of=): the index holds today's words, the past's rows are read through views.
     """
-    if len(words) >= TRIGRAM and db.session.get_bind().dialect.name == "sqlite":
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite and len(words) >= TRIGRAM and history.in_past() is None:
         index = sa.table(f"search_ix_{model.__tablename__}", sa.column("rowid"))
         phrase = '"' + words.replace('"', '""') + '"'  # a phrase: no operator inside is read
         found = sa.select(index.c.rowid).where(sa.literal_column(index.name).match(phrase))
