@@ -81,16 +81,23 @@ def _holds(model, columns: tuple, words: str):
     The database keeps an index of these words (migration c17search01). PostgreSQL's trigram
     indexes serve the LIKE below as it is. SQLite's FTS5 trigram table answers a quoted
     phrase, which is the same substring match, for words of three characters or more (a
-    trigram needs three); shorter words scan, as they always did. So does a past day
-    (?as_of=): the index holds today's words, the past's rows are read through views.
+    trigram needs three); shorter words scan, as they always did.
     """
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    if sqlite and len(words) >= TRIGRAM and history.in_past() is None:
-        index = sa.table(f"search_ix_{model.__tablename__}", sa.column("rowid"))
-        phrase = '"' + words.replace('"', '""') + '"'  # a phrase: no operator inside is read
-        found = sa.select(index.c.rowid).where(sa.literal_column(index.name).match(phrase))
-        return model.id.in_(found)
-    return sa.or_(*(_like(column, words) for column in columns))
+    like = sa.or_(*(_like(column, words) for column in columns))
+    if len(words) < TRIGRAM or db.session.get_bind().dialect.name != "sqlite":
+        return like
+    index = sa.table(f"search_ix_{model.__tablename__}", sa.column("rowid"))
+    phrase = '"' + words.replace('"', '""') + '"'  # a phrase: no operator inside is read
+    found = model.id.in_(
+        sa.select(index.c.rowid).where(sa.literal_column(index.name).match(phrase))
+    )
+    touched = history.rebuilt_rows(model.__tablename__)
+    if touched is None:  # today, or a past day whose rows of model are all as they are now
+        return found
+    # A past day: the index holds today's words, right for every row untouched since; the
+    # rows changed since are read as they were, through the LIKE.
+    rebuilt = sa.table(touched, sa.column("id"))
+    return sa.and_(sa.or_(found, model.id.in_(sa.select(rebuilt.c.id))), like)
 
 
 def _first(query, limit: int):
