@@ -126,17 +126,12 @@ def _sections(
             )
     for department_id, found in wanted.items():
         for iid, plan_id in found:
-            i = indicators[iid]
+            i, result = indicators[iid], figures.results[iid]
+            decimals = numbers.decimals_of(i)
             sections[department_id].indicators.append(
-                IndicatorLine(
-                    iid, i.name, i.unit, loaded[plan_id], figures.results[iid], _decimals(i)
-                )
+                IndicatorLine(iid, i.name, i.unit, loaded[plan_id], result, decimals)
             )
     return [sections[d.id] for d in departments], indicators
-
-
-def _decimals(indicator: Indicator) -> int | None:
-    return numbers.decimals_of(indicator)
 
 
 def _by_id(model, ids) -> dict:
