@@ -404,6 +404,8 @@ def _refresh(old: Overview, touched: data_version.Touched) -> Overview | None:
     """The overview after changes, from the one before: only the objectives they touched are
     computed again, with the scorecards of the departments of their plans (then and now).
     None when that is not worth it (the changes touched too much)."""
+    if touched.kinds <= {"Measurement"}:
+        return _with_new_actuals(old, touched.ref("indicator_id"))
     found = touched_objectives(touched)
     if found is None or len(found[0]) > _IN_LIST_LIMIT // 2:
         return None
@@ -435,6 +437,50 @@ def _refresh(old: Overview, touched: data_version.Touched) -> Overview | None:
         if kept is not old.sums.get(did):
             scorecards[did] = kept.scorecard()
     return Overview(old.as_of, results, rollups, scorecards, objective_service, parts, sums)
+
+
+def _with_new_actuals(old: Overview, moved: frozenset[int]) -> Overview | None:
+    """The overview after changes to the actuals of the indicators moved alone: those are
+    evaluated again (three queries), and their objectives' roll-ups and their departments'
+    scorecards follow. The objectives' parts say where each indicator counts; one none
+    holds (archived, or under an archived objective) moves nothing."""
+    owner: dict[int, int] = {}
+    for oid, part in old.parts.items():
+        for i in part.own_ids + part.plan_indicator_ids:
+            if i in moved:
+                owner[i] = oid
+    if not owner:
+        return old
+    rows = db.session.execute(
+        sa.select(*_SPEC_COLUMNS).where(Indicator.id.in_(owner), Indicator.archived_at.is_(None))
+    ).all()
+    if len(rows) != len(owner):
+        return None  # not as the parts say: compute the objectives afresh
+    results = dict(old.results)
+    results.update(_evaluate_rows(rows, old.as_of))
+    parts = dict(old.parts)
+    rollups = dict(old.rollups)
+    gone, new = [], []
+    for oid in set(owner.values()):
+        part = parts[oid]
+        pairs, at = [], 0
+        for facts, indicators in part.pairs:
+            ids = part.plan_indicator_ids[at : at + len(indicators)]
+            at += len(indicators)
+            pairs.append((facts, [results[i] for i in ids]))
+        moved_part = _Part(part.own_ids, part.plan_indicator_ids, tuple(pairs))
+        gone.append(part)
+        new.append(moved_part)
+        parts[oid] = moved_part
+        rollups[oid] = _rollup(moved_part, results)
+    sums = _moved_sums(old, gone, new)
+    scorecards = dict(old.scorecards)
+    for did, kept in sums.items():
+        if kept is not old.sums.get(did):
+            scorecards[did] = kept.scorecard()
+    return Overview(
+        old.as_of, results, rollups, scorecards, dict(old.objective_service), parts, sums
+    )
 
 
 @dataclass
