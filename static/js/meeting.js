@@ -70,17 +70,33 @@
         });
         slide.removeAttribute("data-src");
         slide.setAttribute("data-loaded", "");
-        if (window.StrategyCharts) {
-          window.StrategyCharts.drawAll(slide);
-        }
+        return drawCharts(slide);
       })
       .catch(function (err) {
         console.warn("meeting.js: slide " + slide.id + " could not be fetched", err);
       })
       .then(function () {
         slide.__loading = false;
+        slide.classList.remove("is-drawing");
         slide.removeAttribute("aria-busy");
       });
+  }
+
+  /* Draw a fetched slide's charts at the width they will be shown at: a slide not on
+   * screen is laid out unseen (.is-drawing) while Plotly measures it. */
+  function drawCharts(slide) {
+    if (!window.StrategyCharts || !window.Plotly) {
+      return null;
+    }
+    var charts = slide.querySelectorAll("[data-figure]");
+    if (!charts.length) {
+      return null;
+    }
+    slide.classList.add("is-drawing");
+    var drawn = Array.prototype.map.call(charts, function (el) {
+      return window.StrategyCharts.draw(el);
+    });
+    return Promise.all(drawn);
   }
 
   function loadAround(n) {
