@@ -144,16 +144,33 @@ class Grid:
         )
 
 
-def charted_counts(as_of: date) -> dict[int, int]:
-    """How many indicators each department's slides chart (at most CHARTED_PER_DEPARTMENT),
-    kept until a change touches more than QUIET_KINDS (actuals move statuses, not counts)."""
+@dataclass(frozen=True)
+class Outline:
+    """What decides the deck's slides beyond the dashboard's figures, as plain rows (kept
+    per data version): each department's first plans and charted indicators, the overdue
+    plans, and whether the customer's voice has anything to show."""
 
-    def compute() -> dict[int, int]:
+    plans: dict[int, list[Any]]  # department id -> its first plans
+    charted: dict[int, int]  # department id -> indicators charted (<= CHARTED_PER_DEPARTMENT)
+    overdue: list[Any]
+    voice: bool
+
+
+def outline(as_of: date) -> Outline:
+    """The outline at as_of, kept until a change touches more than QUIET_KINDS (an actual
+    moves statuses, not which plans are listed or how many indicators are charted)."""
+
+    def compute() -> Outline:
         found = charted.by_department(charted.lines(as_of), CHARTED_PER_DEPARTMENT)
-        return {department_id: len(ids) for department_id, ids in found.items()}
+        return Outline(
+            plans=plans_by_department(),
+            charted={department_id: len(ids) for department_id, ids in found.items()},
+            overdue=overdue_plans(as_of),
+            voice=Voice(as_of).heard(),
+        )
 
     return data_version.cache().get_or_refresh(
-        ("meeting_charted", as_of), compute, _unless_structure_changed
+        ("meeting_outline", as_of), compute, _unless_structure_changed
     )
 
 
@@ -185,8 +202,9 @@ class Deck:
     objective_grids: dict[int, list[Grid]] = field(default_factory=dict)
     # The department leads, loaded once and kept while the deck renders (load_users).
     people: list[User] = field(default_factory=list, repr=False)
+    outline: Outline | None = None
 
-    @property
+    @cached_property
     def overdue_total(self) -> int:
         """Overdue plans of every live department (the scorecards' count)."""
         return sum(sc.overdue for _, sc in self.view.departments)
@@ -434,28 +452,42 @@ def departments(deck: Deck) -> list[Slide]:
     return slides
 
 
-@dataclass(frozen=True)
 class Voice:
-    """The customer's voice at the deck's date: NPS trend and loop, open follow-ups, radar."""
+    """The customer's voice at the deck's date: NPS trend and loop, open follow-ups, radar;
+    each read when its slide is drawn."""
 
-    nps: Any  # services.reads.nps.CustomerVoice
-    trend: dict[str, Any] | None
-    radar: dict[str, Any] | None
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+
+    @cached_property
+    def nps(self) -> nps_reads.CustomerVoice:
+        """The NPS by month, the closed loop and the open follow-ups."""
+        return nps_reads.customer_voice(self.as_of, ROWS_PER_SLIDE)
+
+    @cached_property
+    def trend(self) -> dict[str, Any] | None:
+        """NPS by month (None without a response)."""
+        months = self.nps.months
+        return nps_charts.trend(months, "NPS by month", surface="meeting") if months else None
+
+    @cached_property
+    def radar(self) -> dict[str, Any] | None:
+        """The latest service-health assessment's radar (None without one)."""
+        return health_reads.latest_radar(
+            self.as_of, title="Service health by element", height=700, surface=charts.MEETING
+        )
+
+    def heard(self) -> bool:
+        """Whether there is anything to show: responses, follow-ups waiting or a radar."""
+        return bool(self.trend or self.radar or self.nps.open_follow_ups)
 
 
 def customer_voice(deck: Deck) -> list[Slide]:
     """The customer's voice: the NPS trend and closed loop, then what detractors still wait
     for beside the latest service-health radar (DESIGN §7; seeds 002 and 004)."""
-    heard = nps_reads.customer_voice(deck.as_of, ROWS_PER_SLIDE)
-    trend = (
-        nps_charts.trend(heard.months, "NPS by month", surface="meeting") if heard.months else None
-    )
-    radar = health_reads.latest_radar(
-        deck.as_of, title="Service health by element", height=700, surface=charts.MEETING
-    )
-    if trend is None and radar is None and not heard.open_follow_ups:
+    if not deck.outline.voice:
         return []
-    voice = Voice(heard, trend, radar)
+    voice = Voice(deck.as_of)
     return [
         Slide("slide-voice", "Customer's voice: NPS", "voice_nps", voice),
         Slide(
@@ -556,15 +588,13 @@ def build(as_of: date) -> Deck:
     left for the slides that show them (Grid, Figures, Deck.changes)."""
     view = dashboard.build(as_of)
     people = load_users(d.lead_id for d, _ in view.departments)
-    plans = data_version.cache().get_or_refresh(
-        ("meeting_plans",), plans_by_department, _unless_structure_changed
-    )
-    counts = charted_counts(as_of)
+    kept = outline(as_of)
+    plans = kept.plans
     off = [o.id for o, r in view.attention if r.status == rules.OFF_TRACK][:OBJECTIVE_SLIDES]
 
     def department_grids(d: Department) -> list[Grid]:
         title = f"{d.name}: expected vs actual"
-        n = counts.get(d.id, 0)
+        n = kept.charted.get(d.id, 0)
         return [
             Grid("department", d.id, k, title, as_of)
             for k in range((n + PANELS_PER_SLIDE - 1) // PANELS_PER_SLIDE)
@@ -586,11 +616,12 @@ def build(as_of: date) -> Deck:
     return Deck(
         as_of=as_of,
         view=view,
-        overdue=overdue_plans(as_of),
+        overdue=kept.overdue,
         departments=departments,
         objective_grids={
             oid: [Grid("objective", oid, 0, "Its indicators: expected vs actual", as_of)]
             for oid in off
         },
         people=people,
+        outline=kept,
     )

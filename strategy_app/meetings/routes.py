@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -52,14 +53,28 @@ def _page_number() -> int:
     return int(raw)
 
 
+def _slide_urls(as_of_args: dict[str, str]):
+    """slide_url(id, fragment=False): the address of a slide of the deck (the deck names
+    every slide: one url_for, not one per slide)."""
+    base = url_for("meetings.slide", slide_id="-")[:-1]
+
+    def slide_url(slide_id: str, fragment: bool = False) -> str:
+        query = urlencode(({"fragment": "1"} if fragment else {}) | as_of_args)
+        return base + quote(slide_id, safe="") + (f"?{query}" if query else "")
+
+    return slide_url
+
+
 def _render_deck(template: str, deck: pages.Deck, **context):
     """A page of the deck; links keep the deck's ?as_of= when it is not today."""
     shown_today = deck.as_of == today()
+    as_of_args = {} if shown_today else {"as_of": deck.as_of.isoformat()}
     return render_template(
         template,
         deck=deck,
         today=today(),
-        as_of_args={} if shown_today else {"as_of": deck.as_of.isoformat()},
+        as_of_args=as_of_args,
+        slide_url=_slide_urls(as_of_args),
         fmt_number=charts.fmt_number,
         **context,
     )
