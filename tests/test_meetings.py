@@ -355,6 +355,36 @@ def test_deck_queries_do_not_grow_with_the_data(world, make, db_session, sign_in
         assert warm < cold  # unchanged data: the figures are reused
 
 
+def test_the_kept_outline_follows_every_change(world, make, db_session, sign_in):
+    """The slides' outline is kept per data version and through actuals; a new plan, a
+    new indicator or an actual each show on the next request."""
+    client = sign_in(world.viewer)
+    sales = "/meeting/slides/slide-department-sales?fragment=1"
+    results = "/meeting/slides/slide-department-sales-results?fragment=1"
+    assert "Fresh plan" not in html(client.get(sales))
+    fresh = make.plan(world.good, world.sales, title="Fresh plan", due_date=date(2026, 6, 20))
+    db_session.commit()
+    assert "Fresh plan" in html(client.get(sales))
+    # a seventh indicator of sales: its results run over a second slide
+    for n in range(5):
+        make.indicator(fresh, name=f"Indicator {n}", actuals=[(date(2026, 6, 1), 10.0)])
+    db_session.commit()
+    deck = html(client.get("/meeting"))
+    assert "slide-department-sales-results-2" in deck
+    before = dict(re.findall(r'data-status="(\w+)">(\d+)<', deck))
+    # an actual (the outline is kept): 'Answer at the first call' is on track now
+    db_session.add(Measurement(indicator=world.off_indicator, date=TODAY, value=90.0))
+    db_session.commit()
+    after = dict(re.findall(r'data-status="(\w+)">(\d+)<', html(client.get("/meeting"))))
+    assert int(after["on_track"]) == int(before["on_track"]) + 1
+    assert int(after["off_track"]) == int(before["off_track"]) - 1
+    first = figure(html(client.get(results)), "slide-department-sales-results-chart")
+    second = html(client.get("/meeting/slides/slide-department-sales-results-2"))
+    assert "slide-department-sales-results-2-chart-data" in second
+    # worst first: the five new indicators (off track) fill the first slide
+    assert json.dumps(first).count("Indicator ") >= 5
+
+
 # --- changes since the last review (services.reads.compare) ---------------------------------
 
 MARCH = date(2026, 3, 2)
