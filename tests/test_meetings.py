@@ -452,7 +452,7 @@ def test_the_changes_slide_shows_a_scripted_change_since_the_last_review(
         assert "Train agents" in full
         # the overview says when the last review was, and points at this slide
         deck = html(client.get("/meeting"))
-        assert "The last review was held on 2026-03-02" in deck
+        assert 'The last review was held on <span class="text-nowrap">2026-03-02</span>' in deck
         assert 'href="#slide-changes"' in deck
 
 
