@@ -18,6 +18,7 @@ from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, AuditEvent, CheckIn, Indicator, Measurement
 from strategy_app.models.base import utcnow
 from strategy_app.services.dataio import actuals_import
+from strategy_app.services.plumbing import data_version, per_version
 from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
 from strategy_app.services.writes import variance
 
@@ -932,6 +933,10 @@ def test_apply_checks_the_policy(world, db_session):
 
 
 def _count_queries(client, method, url, **kw) -> int:
+    """The queries of one request with the kept figures forgotten: every count is of the
+    same (cold) kind, whatever the requests before it kept."""
+    data_version.cache().clear()
+    per_version.clear()
     statements: list[str] = []
 
     def listener(*args):

@@ -35,7 +35,7 @@ from strategy_app.models import (
 )
 from strategy_app.models.base import utcnow
 from strategy_app.services.evaluation import clock, history
-from strategy_app.services.plumbing import data_version
+from strategy_app.services.plumbing import data_version, per_version
 from strategy_app.services.writes import tokens
 from tests.queries import counting_queries
 
@@ -399,6 +399,7 @@ def _counts(client, story, url: str) -> tuple[int, int]:
         db.session.expunge_all()  # the test's objects would spare the page some loads
         if not counts:
             data_version.cache().clear()
+            per_version.clear()
         with counting_queries() as statements:
             response = client.get(url, headers=headers)
             response.get_data()

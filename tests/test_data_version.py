@@ -126,3 +126,21 @@ def test_seed_bench_writes_a_token(app, db_session, plans):
     bench_data.generate(plans)
     db_session.commit()
     assert stored_token() is not None
+
+
+def test_one_value_per_key_is_kept_whatever_the_versions_gone_by(app, make, db_session):
+    """Figures of versions gone by do not pile up: each key keeps its newest value only,
+    while every key stays readable (a page's figures are not pushed out by old ones)."""
+    cache = data_version.Cache(size=8)
+    make.objective()
+    db_session.commit()
+    for n in range(20):
+        cache.get_or_compute("big", lambda n=n: ["figure", n])
+        cache.get_or_compute("small", lambda n=n: n)
+        make.objective()
+        db_session.commit()
+    assert len(cache._items) == 2
+    calls = []
+    assert cache.get_or_compute("small", lambda: calls.append(1) or 99) == 99  # a new version
+    assert cache.get_or_compute("small", lambda: calls.append(1)) == 99  # kept
+    assert calls == [1]

@@ -8,7 +8,7 @@ charted indicators, their milestones, their actuals.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -41,7 +41,35 @@ def lines(as_of: date) -> list[Line]:
 
     Worked out once per data version (a read of every indicator); callers only read it.
     """
-    return per_version.memo("indicator_lines", as_of, lambda: _lines(as_of))
+    return per_version.memo(
+        "indicator_lines",
+        as_of,
+        lambda: _lines(as_of),
+        reads=_READS,
+        refresh=lambda old, touched: _with_new_statuses(old, touched, as_of),
+    )
+
+
+# What the lines are read from; changes of actuals and milestones only move statuses.
+_READS = frozenset(
+    {"Indicator", "Milestone", "Measurement", "ActionPlan", "Objective", "ServiceStrategy"}
+)
+_RESULTS_ONLY = frozenset({"Measurement", "Milestone"})
+
+
+def _with_new_statuses(old: list[Line], touched, as_of: date) -> list[Line] | None:
+    """The lines after changes to actuals and milestones alone: the same indicators with
+    their statuses now, worst first again (None: anything else changed)."""
+    if not touched.kinds <= _RESULTS_ONLY:
+        return None
+    results = metrics.overview(as_of).results
+    lines = []
+    for line in old:
+        result = results.get(line.id)
+        if result is None:
+            return None
+        lines.append(line if result.status == line.status else replace(line, status=result.status))
+    return sorted(lines, key=lambda x: (WORST_FIRST[x.status], x.id))
 
 
 def _lines(as_of: date) -> list[Line]:

@@ -1,24 +1,24 @@
 """The report's charts: departments compared, and each department's indicators (worst first).
 
-Built with strategy_app.charts from the report's figures (services.metrics); three queries
-for the charted indicators (their rows, milestones, actuals) whatever the size of the data.
+Built with strategy_app.charts from the report's figures (services.metrics); two queries
+for the charted indicators (their milestones, actuals) whatever the size of the data.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from strategy_app.extensions import db
-from strategy_app.models import Indicator, Measurement
+from strategy_app.models import Department, Indicator, Measurement
 from strategy_app.services.evaluation import metrics, rules
-from strategy_app.services.evaluation.clock import today
 from strategy_app.services.plumbing import numbers
 
 if TYPE_CHECKING:
-    from strategy_app.exports.report import Report, Section
+    from strategy_app.exports.report import Section
 
 try:
     from strategy_app import charts
@@ -30,11 +30,6 @@ CHARTED = 6
 _WORST_FIRST = {rules.OFF_TRACK: 0, rules.AT_RISK: 1, rules.NO_DATA: 2, rules.ON_TRACK: 3}
 
 
-def _results(section: Section) -> float | None:
-    """Mean progress of the indicators the department's scorecard counts."""
-    return rules.mean(line.result.progress for line in section.indicators)
-
-
 def _charted(section: Section) -> list:
     """The indicators a department's chart shows: the worst first, CHARTED at most."""
     ranked = sorted(
@@ -43,37 +38,44 @@ def _charted(section: Section) -> list:
     return ranked[:CHARTED]
 
 
-def build(report: Report) -> dict[str, Any] | None:
-    """The figures by name (by_department and charted by department id); None without charts."""
+def departments(sections: list[tuple[Department, rules.Scorecard, float | None]]) -> Any:
+    """The departments compared (name, scorecard, mean progress of the indicators listed);
+    None without charts."""
     if charts is None:
         return None
     rows = [
         charts.DepartmentRow(
-            name=s.department.name,
-            execution=s.scorecard.execution,
-            results=_results(s),
-            plans=s.scorecard.plans,
-            overdue=s.scorecard.overdue,
+            name=d.name,
+            execution=card.execution,
+            results=results,
+            plans=card.plans,
+            overdue=card.overdue,
         )
-        for s in report.sections
+        for d, card, results in sections
     ]
-    picked = {s.department.id: _charted(s) for s in report.sections}
-    ids = [line.id for lines in picked.values() for line in lines]
-    indicators = (
-        {i.id: i for i in db.session.scalars(sa.select(Indicator).where(Indicator.id.in_(ids)))}
-        if ids
-        else {}
-    )
-    metrics.load_milestones(indicators.values())
+    return charts.department_comparison(rows, surface=charts.PRINT)
+
+
+def by_department(
+    sections: list[Section], indicators: dict[int, Indicator], as_of: date, today: date
+) -> dict[int, tuple[dict[str, Any], int]]:
+    """Each section's chart of its worst indicators, with how many it charts (none for a
+    section without indicators, or without charts): two queries whatever the number of
+    sections. indicators holds the rows of every indicator the sections list."""
+    if charts is None:
+        return {}
+    picked = {s.department.id: _charted(s) for s in sections}
+    charted = [indicators[line.id] for lines in picked.values() for line in lines]
+    metrics.load_milestones(charted)
     points: dict[int, list[tuple]] = defaultdict(list)
-    if ids:
+    if charted:
         for m in db.session.execute(
             sa.select(Measurement.indicator_id, Measurement.date, Measurement.value)
-            .where(Measurement.indicator_id.in_(ids), Measurement.date <= report.as_of)
+            .where(Measurement.indicator_id.in_([i.id for i in charted]), Measurement.date <= as_of)
             .order_by(Measurement.indicator_id, Measurement.date)
         ):
             points[m.indicator_id].append((m.date, m.value))
-    by_department = {}
+    found = {}
     for department_id, lines in picked.items():
         if not lines:
             continue
@@ -83,22 +85,21 @@ def build(report: Report) -> dict[str, Any] | None:
             figure = charts.expected_vs_actual(
                 rules.IndicatorSpec.of(i),
                 points[i.id],
-                report.as_of,
+                as_of,
                 i.name,
                 i.unit,
-                today=today(),
+                today=today,
                 surface=charts.PRINT,
                 decimals=numbers.decimals_of(i),
             )
             items.append((i.name, figure))
-        by_department[department_id] = charts.small_multiples(
-            items,
-            columns=2,
-            title="Indicators: expected vs actual (the worst first)",
-            surface=charts.PRINT,
+        found[department_id] = (
+            charts.small_multiples(
+                items,
+                columns=2,
+                title="Indicators: expected vs actual (the worst first)",
+                surface=charts.PRINT,
+            ),
+            len(lines),
         )
-    return {
-        "departments": charts.department_comparison(rows, surface=charts.PRINT),
-        "by_department": by_department,
-        "charted": {department_id: len(lines) for department_id, lines in picked.items()},
-    }
+    return found

@@ -6,9 +6,8 @@ import io
 from datetime import date
 
 from flask import Response, render_template, request, stream_with_context
-from markupsafe import Markup
 
-from strategy_app.exports import bp, figures, writers
+from strategy_app.exports import bp, writers
 from strategy_app.exports import report as report_page
 from strategy_app.main.routes import as_of_date
 from strategy_app.security import signed_in_only
@@ -104,20 +103,9 @@ def report():
     """The printable report: summary, then one section per department."""
     printing = request.args.get("print") == "1"
     as_of, now = as_of_date(), today()
-
-    def body() -> Markup:
-        view = report_page.build(as_of)
-        return Markup(  # noqa: S704  (the output of an autoescaping template, not raw input)
-            render_template(
-                "exports/_report_body.html",
-                report=view,
-                figures=figures.build(view),
-                today=now,
-                printing=printing,
-            )
-        )
-
-    # The whole portfolio rendered (300 ms on 5,000 plans) and the same for every reader:
-    # kept under the data version until something changes.
-    kept = data_version.cache().get_or_compute(("report", as_of, now, printing), body)
+    # The whole body, the same for every reader, kept until something changes; after a
+    # change, report_page.render renders again only the departments' sections it touched.
+    kept = data_version.cache().get_or_compute(
+        ("report", as_of, now, printing), lambda: report_page.render(as_of, now, printing)
+    )
     return render_template("exports/report.html", body=kept, as_of=as_of)

@@ -71,7 +71,9 @@ def indicator_index():
     form.department.choices = [SelectChoice("", "Any department")] + [
         SelectChoice(str(i), n) for i, n in departments
     ]
-    form.objective.choices = per_version.memo("indicator_filter_objectives", None, _objectives)
+    form.objective.choices = per_version.memo(
+        "indicator_filter_objectives", None, _objectives, reads={"Objective"}
+    )
     form.unit.choices = [
         SelectChoice("", "Any unit"),
         SelectChoice(NO_UNIT, "No unit"),

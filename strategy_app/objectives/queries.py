@@ -57,8 +57,12 @@ def objective_query(filters: Filters) -> sa.Select:
 
 
 def _ids_by_tag_and_status(query: sa.Select, filters: Filters, as_of: date) -> list[int]:
-    """Ids of the objectives that carry the tag and have the status (computed, not in SQL)."""
-    items = list(db.session.scalars(query))
+    """Ids of the objectives that carry the tag and have the status (computed, not in SQL).
+
+    Plain rows (the id, and the tags when asked for), not objects: every objective that
+    passes the SQL filters is read, so each must cost little."""
+    columns = (Objective.id, Objective.tags) if filters.tag else (Objective.id,)
+    items = list(db.session.execute(query.with_only_columns(*columns)))
     if filters.tag:
         wanted = filters.tag.casefold()
         items = [o for o in items if wanted in {t.casefold() for t in o.tags or ()}]
@@ -83,7 +87,7 @@ def objective_page(filters: Filters, page: int, as_of: date):
 def tag_suggestions() -> list[str]:
     """The tags already used on live objectives, then the built-in suggestions (worked out
     once per data version: it reads the tags of every objective)."""
-    return per_version.memo("tag_suggestions", None, _tag_suggestions)
+    return per_version.memo("tag_suggestions", None, _tag_suggestions, reads={"Objective"})
 
 
 def _tag_suggestions() -> list[str]:

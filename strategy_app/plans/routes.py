@@ -49,7 +49,9 @@ def _filter_choices(form: PlanFilterForm) -> None:
     form.owner.choices = [SelectChoice("", "Anyone")] + [
         SelectChoice(str(uid), name) for uid, name in owners
     ]
-    form.objective.choices = per_version.memo("plan_filter_objectives", None, _objectives)
+    form.objective.choices = per_version.memo(
+        "plan_filter_objectives", None, _objectives, reads={"Objective"}
+    )
 
 
 def _objectives() -> list[SelectChoice]:

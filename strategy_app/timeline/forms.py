@@ -31,7 +31,9 @@ class TimelineFilterForm(FlaskForm):
         self.department.choices = [SelectChoice("", "Every department")] + [
             SelectChoice(slug, name) for slug, name in departments
         ]
-        self.objective.choices = per_version.memo("timeline_objectives", None, _objectives)
+        self.objective.choices = per_version.memo(
+            "timeline_objectives", None, _objectives, reads={"Objective", "ServiceStrategy"}
+        )
 
 
 def _objectives() -> list[SelectChoice]:

@@ -173,6 +173,8 @@ class Overview:
     objective_service: dict[int, int]
     # Per objective, what went into it: what a refresh after a change replaces.
     parts: dict[int, _Part] = field(default_factory=dict, repr=False)
+    # Per live department, its scorecard as sums: what a refresh moves plan by plan.
+    sums: dict[int, rules.ScorecardSums] = field(default_factory=dict, repr=False)
 
     def status_counts(self, objective_ids: Iterable[int] | None = None) -> dict[str, int]:
         """Objectives per status (all live objectives, or those given)."""
@@ -307,19 +309,36 @@ def _rollup(part: _Part, results: dict[int, rules.IndicatorResult]) -> rules.Rol
     return rules.objective_rollup([results[i] for i in part.own_ids], list(part.pairs))
 
 
-def _scorecards(
+def _scorecard_sums(
     as_of: date, parts: dict[int, _Part], departments: Iterable[int]
-) -> dict[int, rules.Scorecard]:
-    wanted = set(departments)
-    by_department: dict[int, list[PlanPair]] = {did: [] for did in wanted}
+) -> dict[int, rules.ScorecardSums]:
+    sums = {did: rules.ScorecardSums() for did in departments}
     for part in parts.values():
-        for pair in part.pairs:
-            if pair[0].department_id in wanted:
-                by_department[pair[0].department_id].append(pair)
-    return {  # in plan order, so that a refresh adds up exactly as a fresh computation
-        did: rules.department_scorecard(sorted(pairs, key=lambda p: p[0].id), as_of)
-        for did, pairs in by_department.items()
-    }
+        for facts, indicators in part.pairs:
+            kept = sums.get(facts.department_id)
+            if kept is not None:
+                kept.add(facts.id, rules.plan_mark(facts, indicators, as_of))
+    return sums
+
+
+def _moved_sums(
+    old: Overview, gone: Iterable[_Part], new: Iterable[_Part]
+) -> dict[int, rules.ScorecardSums]:
+    """The departments' sums after the parts gone were replaced by the new ones: only the
+    plans of those parts are counted out and in."""
+    sums = dict(old.sums)
+    copied: set[int] = set()
+    for parts, sign in ((gone, -1), (new, 1)):
+        for part in parts:
+            for facts, indicators in part.pairs:
+                did = facts.department_id
+                if did not in sums:
+                    continue  # not a live department: it has no scorecard
+                if did not in copied:
+                    sums[did] = sums[did].copy()
+                    copied.add(did)
+                sums[did].add(facts.id, rules.plan_mark(facts, indicators, old.as_of), sign)
+    return sums
 
 
 def _live_departments() -> list[int]:
@@ -333,8 +352,9 @@ def _overview(as_of: date, objective_ids: Iterable[int] | None) -> Overview:
     objective_service = _objective_rows(wanted, live_only=wanted is None)
     results, parts = _parts(as_of, objective_service, everything=wanted is None)
     rollups = {oid: _rollup(part, results) for oid, part in parts.items()}
-    scorecards = _scorecards(as_of, parts, _live_departments()) if wanted is None else {}
-    return Overview(as_of, results, rollups, scorecards, objective_service, parts)
+    sums = _scorecard_sums(as_of, parts, _live_departments()) if wanted is None else {}
+    scorecards = {did: kept.scorecard() for did, kept in sums.items()}
+    return Overview(as_of, results, rollups, scorecards, objective_service, parts, sums)
 
 
 # The kinds of rows the overview reads; a change of any other kind leaves it as it is.
@@ -395,24 +415,26 @@ def _refresh(old: Overview, touched: data_version.Touched) -> Overview | None:
     parts = dict(old.parts)
     rollups = dict(old.rollups)
     objective_service = dict(old.objective_service)
-    departments: set[int] = set()
+    gone_parts: list[_Part] = []
     for oid in objectives:
         gone = parts.pop(oid, None)
         rollups.pop(oid, None)
         objective_service.pop(oid, None)
         if gone is not None:
+            gone_parts.append(gone)
             for i in gone.own_ids + gone.plan_indicator_ids:
                 results.pop(i, None)
-            departments.update(facts.department_id for facts, _ in gone.pairs)
     results.update(new_results)
     parts.update(new_parts)
     objective_service.update(live)
     for oid, part in new_parts.items():
         rollups[oid] = _rollup(part, results)
-        departments.update(facts.department_id for facts, _ in part.pairs)
+    sums = _moved_sums(old, gone_parts, new_parts.values())
     scorecards = dict(old.scorecards)
-    scorecards.update(_scorecards(old.as_of, parts, departments & set(scorecards)))
-    return Overview(old.as_of, results, rollups, scorecards, objective_service, parts)
+    for did, kept in sums.items():
+        if kept is not old.sums.get(did):
+            scorecards[did] = kept.scorecard()
+    return Overview(old.as_of, results, rollups, scorecards, objective_service, parts, sums)
 
 
 @dataclass

@@ -344,24 +344,76 @@ class Scorecard:
 def department_scorecard(
     plans: Iterable[tuple[PlanFacts, Iterable[IndicatorResult]]], d: date
 ) -> Scorecard:
-    """The scorecard of one department's (non-archived) plans at date d."""
-    by_state = dict.fromkeys(PLAN_STATES, 0)
-    statuses = dict.fromkeys(STATUSES, 0)
-    overdue = 0
-    executions: list[float] = []
-    for plan, indicators in plans:
-        if plan.archived:
-            continue
-        by_state[plan.state] += 1
-        overdue += plan_overdue(plan.due_date, plan.state, d)
-        if plan.state == "cancelled":
-            continue
-        executions.append(plan_execution(plan.state, plan.progress_pct))
-        for r in indicators:
-            statuses[r.status] += 1
-    return Scorecard(
-        plans=by_state, overdue=overdue, execution=mean(executions), indicators=statuses
+    """The scorecard of one department's (non-archived) plans at date d (the mean execution
+    adds them up in the order given)."""
+    sums = ScorecardSums()
+    for place, (plan, indicators) in enumerate(plans):
+        sums.add(place, plan_mark(plan, indicators, d))
+    return sums.scorecard()
+
+
+class PlanMark(NamedTuple):
+    """What one plan adds to its department's scorecard at a date (None: nothing, archived)."""
+
+    state: str
+    overdue: bool
+    execution: float | None  # None: cancelled (left out of the mean and of the statuses)
+    statuses: tuple[str, ...]  # its indicators' statuses
+
+
+def plan_mark(plan: PlanFacts, indicators: Iterable[IndicatorResult], d: date) -> PlanMark | None:
+    """The mark plan leaves on its department's scorecard at date d."""
+    if plan.archived:
+        return None
+    if plan.state == "cancelled":
+        return PlanMark(plan.state, plan_overdue(plan.due_date, plan.state, d), None, ())
+    return PlanMark(
+        plan.state,
+        plan_overdue(plan.due_date, plan.state, d),
+        plan_execution(plan.state, plan.progress_pct),
+        tuple(r.status for r in indicators),
     )
+
+
+@dataclass
+class ScorecardSums:
+    """A department's scorecard as sums that plans are added to and taken from: whole counts,
+    and each plan's execution by plan id, added up in plan order for the mean. So a change
+    to a few plans moves the scorecard without reading the department's other plans, and
+    the result is the one a fresh count gives, to the last digit."""
+
+    plans: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PLAN_STATES, 0))
+    overdue: int = 0
+    indicators: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    executions: dict[int, float] = field(default_factory=dict)
+
+    def copy(self) -> ScorecardSums:
+        return ScorecardSums(
+            dict(self.plans), self.overdue, dict(self.indicators), dict(self.executions)
+        )
+
+    def add(self, plan_id: int, mark: PlanMark | None, sign: int = 1) -> None:
+        """Count a plan's mark in (sign 1) or out (sign -1)."""
+        if mark is None:
+            return
+        self.plans[mark.state] += sign
+        self.overdue += sign * mark.overdue
+        for status in mark.statuses:
+            self.indicators[status] += sign
+        if mark.execution is not None:
+            if sign > 0:
+                self.executions[plan_id] = mark.execution
+            else:
+                self.executions.pop(plan_id, None)
+
+    def scorecard(self) -> Scorecard:
+        executions = self.executions
+        return Scorecard(
+            plans=dict(self.plans),
+            overdue=self.overdue,
+            execution=mean(executions[k] for k in sorted(executions)),
+            indicators=dict(self.indicators),
+        )
 
 
 # --- customer measures --------------------------------------------------------------------

@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -108,37 +108,84 @@ def bump(conn: sa.Connection, touched: dict | None = None) -> str:
 
 def current() -> str | None:
     """The token as this request's transaction sees it (None: nothing written yet)."""
-    token = db.session.scalar(sa.select(DataVersion.token).where(DataVersion.id == 1))
-    _remember(token)
-    return token
-
-
-def _current_row():
-    row = db.session.execute(
-        sa.select(DataVersion.token, DataVersion.seq, DataVersion.everything_seq).where(
-            DataVersion.id == 1
-        )
-    ).first()
-    _remember(row[0] if row is not None else None)
-    return row
+    row = _current_row()
+    return row[0] if row is not None else None
 
 
 _SEEN_KEY = "data_version_seen"
+# With the token, the changes this worker has not seen yet are read in the same query (at
+# most this many of the newest): the first figures after a change follow it without a
+# query more.
+RECENT = 16
+_KNOWN_KEY = "data_version_known_seq"
 
 
-def _remember(token: str | None) -> None:
+def _current_row():
+    """(token, seq, everything_seq) as this transaction sees them, read once per transaction
+    (None: nothing written yet): every keeper of figures on a page shares the one read. The
+    same query brings the changes numbered after the newest count this worker had seen."""
     session = db.session()
-    session.info[_SEEN_KEY] = (session.get_transaction(), token)
+    transaction = session.get_transaction()
+    kept = session.info.get(_SEEN_KEY)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
+    known = current_app.extensions.get(_KNOWN_KEY, 0)
+    version, changes = DataVersion.__table__, DataChange.__table__
+    rows = session.execute(
+        sa.select(
+            version.c.token,
+            version.c.seq,
+            version.c.everything_seq,
+            changes.c.seq.label("change_seq"),
+            changes.c.touched,
+            changes.c.at,
+        )
+        .select_from(
+            version.outerjoin(
+                changes,
+                sa.and_(changes.c.seq > known, changes.c.seq > version.c.seq - RECENT),
+            )
+        )
+        .where(version.c.id == 1)
+    ).all()
+    row = VersionRow(*rows[0][:3]) if rows else None
+    recent = {r.change_seq: (r.touched, r.at) for r in rows if r.change_seq is not None}
+    session.info[_SEEN_KEY] = (session.get_transaction(), row)
+    session.info[_RECENT_KEY] = (session.get_transaction(), recent)
+    if row is not None and row[1] > known:
+        current_app.extensions[_KNOWN_KEY] = row[1]
+    return row
+
+
+_RECENT_KEY = "data_version_recent"
+
+
+class VersionRow(NamedTuple):
+    token: str
+    seq: int
+    everything_seq: int
+
+
+def _recent(after: int, upto: int) -> list[tuple[dict, datetime]] | None:
+    """The changes numbered after..upto, if this transaction read them with the token."""
+    session = db.session()
+    kept = session.info.get(_RECENT_KEY)
+    if kept is None or kept[0] is not session.get_transaction():
+        return None
+    recent = kept[1]
+    if not all(seq in recent for seq in range(after + 1, upto + 1)):
+        return None
+    return [recent[seq] for seq in range(after + 1, upto + 1)]
 
 
 def seen() -> tuple[bool, str | None]:
     """(True, the token) when this transaction has read the token already; (False, None)
-    otherwise. Lets other keepers of figures (services.plumbing.per_version) share the read."""
+    otherwise."""
     session = db.session()
     kept = session.info.get(_SEEN_KEY)
     transaction = session.get_transaction()
     if kept is not None and transaction is not None and kept[0] is transaction:
-        return True, kept[1]
+        return True, kept[1][0] if kept[1] is not None else None
     return False, None
 
 
@@ -156,22 +203,53 @@ class Touched:
     def ref(self, key: str) -> frozenset[int]:
         return self.refs.get(key, frozenset())
 
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The kinds of rows changed."""
+        return frozenset(kind for kind, ids in self.ids.items() if ids)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
 
 def _all_after(after: int, upto: int, day) -> bool:
     """Whether every change numbered after..upto is kept and was recorded after the end of
-    day (one query): such changes leave that day, as it stood, as it was."""
+    day (one query, or none when they came with the token): such changes leave that day, as
+    it stood, as it was."""
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    recent = _recent(after, upto)
+    if recent is not None:
+        return all(_aware(at) >= end for _touched, at in recent)
     count, first = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(DataChange.at)).where(
             DataChange.seq > after, DataChange.seq <= upto
         )
     ).one()
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
     return count == upto - after and first is not None and first >= end
 
 
+_BETWEEN_KEY = "data_version_between"
+
+
 def touched_between(after: int, upto: int) -> Touched | None:
-    """What the changes numbered after..upto touched (one query); None when one of them
-    touched everything or is no longer kept."""
+    """What the changes numbered after..upto touched (read with the token, or in one query
+    once per transaction); None when one of them touched everything or is no longer kept."""
+    recent = _recent(after, upto)
+    if recent is not None:
+        return _combined([touched for touched, _at in recent])
+    session = db.session()
+    kept = session.info.setdefault(_BETWEEN_KEY, {})
+    transaction = session.get_transaction()
+    if kept.get("transaction") is not transaction:
+        kept.clear()
+        kept["transaction"] = transaction
+    if (after, upto) not in kept:
+        kept[(after, upto)] = _touched_between(after, upto)
+    return kept[(after, upto)]
+
+
+def _touched_between(after: int, upto: int) -> Touched | None:
     rows = db.session.execute(
         sa.select(DataChange.seq, DataChange.touched).where(
             DataChange.seq > after, DataChange.seq <= upto
@@ -179,9 +257,13 @@ def touched_between(after: int, upto: int) -> Touched | None:
     ).all()
     if len(rows) != upto - after:
         return None
+    return _combined([touched for _seq, touched in rows])
+
+
+def _combined(changes: list[dict]) -> Touched | None:
     ids: dict[str, set[int]] = {}
     refs: dict[str, set[int]] = {}
-    for _seq, touched in rows:
+    for touched in changes:
         if touched.get("all"):
             return None
         for key, values in touched.get("ids", {}).items():
@@ -225,7 +307,23 @@ class Cache:
         self._items: OrderedDict[tuple, object] = OrderedDict()
         # The newest value of each refreshable key, with the change count it was made at.
         self._latest: dict[Hashable, tuple[int, object]] = {}
+        # The token each (past day, key) was last kept under: one value per key is kept, so
+        # that figures of versions gone by do not pile up until the oldest go.
+        self._token_of: dict[tuple, str] = {}
         self._lock = threading.Lock()
+
+    def _keep(self, full: tuple, value: object) -> None:
+        """Keep value under full = (token, past day, key); call with the lock held."""
+        token, past, key = full
+        before = self._token_of.get((past, key))
+        if before is not None and before != token:
+            self._items.pop((before, past, key), None)
+        self._token_of[(past, key)] = token
+        self._items[full] = value
+        while len(self._items) > self.size:
+            (_token, old_past, old_key), _value = self._items.popitem(last=False)
+            if self._token_of.get((old_past, old_key)) == _token:
+                del self._token_of[(old_past, old_key)]
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value kept under key for the current token, computed if there is none.
@@ -246,9 +344,7 @@ class Cache:
                 return self._items[full]  # type: ignore[return-value]
         value = compute()
         with self._lock:
-            self._items[full] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._keep(full, value)
         return value
 
     def get_or_refresh(
@@ -294,9 +390,7 @@ class Cache:
         if value is None:
             value = compute()
         with self._lock:
-            self._items[full] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._keep(full, value)
             if latest not in self._latest or self._latest[latest][0] < seq:
                 self._latest[latest] = (seq, value)
                 while len(self._latest) > self.size:
@@ -307,6 +401,7 @@ class Cache:
         with self._lock:
             self._items.clear()
             self._latest.clear()
+            self._token_of.clear()
 
 
 def cache() -> Cache:

@@ -1,82 +1,60 @@
 """Small figures derived from the data (a person's count, a page's ranking), kept per data
 version, so that a warm page reads them instead of walking every row again.
 
-Kept per app under the data version's token (services.plumbing.data_version): what one
-worker or host writes changes the token, and every worker computes afresh on its next
-request. The token is read once per transaction, however many figures a page asks for.
+Kept per app in a data_version.Cache of their own (bigger than the cascade's: a figure per
+person, per day, per filter): what one worker or host writes changes the data version, and
+every worker sees it on its next request. A figure that says which kinds of rows it reads
+(`reads`), or how to bring itself up to date (`refresh`), is not computed afresh after a
+change that left it as it was, or that it can follow: the first page after someone enters an
+actual costs about what a warm page does.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from flask import current_app
 
-from strategy_app.extensions import db
 from strategy_app.services.plumbing import data_version
 
 T = TypeVar("T")
 _STORE_KEY = "per_version_figures"
-TABLES = 64  # (token, past day, name) tables kept; the oldest go first
+SIZE = 1024  # figures kept; the oldest go first
 
 
-class _Store:
-    """The tables of one app, each a dict of key -> value for one (token, past day, name)."""
-
-    def __init__(self) -> None:
-        self.tables: OrderedDict[tuple, dict] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def table(self, full: tuple) -> dict:
-        with self.lock:
-            found = self.tables.get(full)
-            if found is None:
-                found = self.tables[full] = {}
-                while len(self.tables) > TABLES:
-                    self.tables.popitem(last=False)
-            else:
-                self.tables.move_to_end(full)
-            return found
+def _cache() -> data_version.Cache:
+    return current_app.extensions.setdefault(_STORE_KEY, data_version.Cache(SIZE))
 
 
-def _store() -> _Store:
-    return current_app.extensions.setdefault(_STORE_KEY, _Store())
-
-
-def _token() -> str | None:
-    """The data version's token, read once per transaction (shared with data_version's own
-    cache: a page that reads the cascade's figures pays nothing more here)."""
-    known, token = data_version.seen()
-    return token if known else data_version.current()
-
-
-def memo(name: str, key: Hashable, compute: Callable[[], T]) -> T:
+def memo(
+    name: str,
+    key: Hashable,
+    compute: Callable[[], T],
+    *,
+    reads: Iterable[str] | None = None,
+    refresh: Callable[[T, data_version.Touched], T | None] | None = None,
+) -> T:
     """compute(), kept under (name, key) for as long as the data stays the same.
 
-    A session with changes of its own (flushed or not) sees data no token describes yet:
+    reads: the kinds of rows ("Objective", "Measurement"...) the figure depends on; after
+    changes that touched none of them, the figure kept is still right. refresh(old, touched):
+    the figure after changes, from the one before (None: compute it afresh).
+
+    A session with changes of its own (flushed or not) sees data no version describes yet:
     it computes and keeps nothing. Values must be plain data (no ORM objects: they outlive
     the session).
     """
-    session = db.session
-    if session.info.get(data_version._CHANGED_KEY) or session.new or session.dirty:
-        return compute()
-    if session.deleted:
-        return compute()
-    token = _token()
-    if token is None:
-        return compute()
-    table = _store().table((token, session.info.get(data_version.PAST_KEY), name))
-    if key in table:
-        return table[key]
-    value = compute()
-    table[key] = value
-    return value
+    kinds = frozenset(reads) if reads is not None else None
+
+    def follow(old: T, touched: data_version.Touched) -> T | None:
+        if kinds is not None and touched.kinds.isdisjoint(kinds):
+            return old
+        return refresh(old, touched) if refresh is not None else None
+
+    return _cache().get_or_refresh((name, key), compute, follow)
 
 
 def clear() -> None:
     """Forget every kept figure (tests measuring a cold page)."""
-    with _store().lock:
-        _store().tables.clear()
+    _cache().clear()

@@ -26,7 +26,7 @@ and it has no actual since the start of the current period. Both tests live in s
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -340,6 +340,8 @@ def _all_parts(as_of: date) -> dict[int, _Part]:
 
 
 def _refresh(old: dict[int, _Part], touched: data_version.Touched, as_of: date):
+    if touched.kinds <= {"Measurement"}:
+        return _with_new_actuals(old, touched.ref("indicator_id"), as_of)
     found = metrics.touched_objectives(touched)
     if found is None or len(found[0]) > IN_LIST_LIMIT // 2:
         return None
@@ -348,6 +350,45 @@ def _refresh(old: dict[int, _Part], touched: data_version.Touched, as_of: date):
         return old
     parts = {oid: part for oid, part in old.items() if oid not in objectives}
     parts.update(_parts(as_of, set(live)) if live else {})
+    return parts
+
+
+def _with_new_actuals(old: dict[int, _Part], moved: frozenset[int], as_of: date):
+    """The parts after changes to the actuals of the indicators moved alone: only whether
+    those indicators have had a recent actual is looked at again (three queries)."""
+    rows = db.session.execute(
+        sa.select(
+            Indicator.id,
+            Indicator.name,
+            Indicator.objective_id,
+            Indicator.action_plan_id,
+            Indicator.baseline_date,
+            Indicator.target_date,
+            sa.func.coalesce(Indicator.objective_id, ActionPlan.objective_id).label("serves"),
+            ActionPlan.state,
+            ActionPlan.archived_at,
+        )
+        .outerjoin(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+        .where(Indicator.id.in_(moved), Indicator.archived_at.is_(None))
+        .order_by(Indicator.id)
+    ).all()
+    counted = [
+        r
+        for r in rows
+        if r.serves in old
+        and (r.action_plan_id is None or (r.archived_at is None and r.state != "cancelled"))
+    ]
+    found: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
+    serves = {r.id: r.serves for r in counted}
+    for indicator_id, finding in _indicator_findings(counted, as_of):
+        found[serves[indicator_id]].append((indicator_id, finding))
+    parts = dict(old)
+    for oid in set(serves.values()):
+        part = parts[oid]
+        kept = [(i, f) for i, f in part.indicators if i not in moved]
+        indicators = tuple(sorted(kept + found.get(oid, []), key=lambda pair: pair[0]))
+        if indicators != part.indicators:
+            parts[oid] = replace(part, indicators=indicators)
     return parts
 
 

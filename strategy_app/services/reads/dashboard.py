@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
@@ -25,7 +26,7 @@ from strategy_app.models import (
     User,
 )
 from strategy_app.services.evaluation import metrics, rules
-from strategy_app.services.plumbing import per_version
+from strategy_app.services.plumbing import data_version, per_version
 
 ATTENTION = 10  # objectives listed under "needs attention"
 MISSES = 10  # indicators in "biggest misses"
@@ -87,6 +88,8 @@ class _Ranking:
     objective_total: int
     department_results: dict[int, float | None]
     misses: list[charts.Miss]
+    every_miss: tuple[charts.Miss, ...] = ()  # all of them, for a refresh
+    department_of: dict[int, int] = field(default_factory=dict)  # indicator -> department
 
 
 def build(as_of: date) -> Dashboard:
@@ -97,7 +100,12 @@ def build(as_of: date) -> Dashboard:
     """
     figures = metrics.overview(as_of)
     org, company, services = metrics.strategies()
-    ranking = per_version.memo("dashboard", as_of, lambda: _ranking(figures, as_of))
+    ranking = per_version.memo(
+        "dashboard",
+        as_of,
+        lambda: _ranking(figures, as_of),
+        refresh=lambda old, touched: _follow(old, touched, figures, as_of),
+    )
     loaded = {
         o.id: o
         for o in db.session.scalars(
@@ -132,6 +140,30 @@ def build(as_of: date) -> Dashboard:
 
 
 def _ranking(figures: metrics.Overview, as_of: date) -> _Ranking:
+    return _ranked(figures, _departments_of_indicators(), _misses(figures, as_of))
+
+
+# Changes of these kinds move only indicators' results: the ranking follows them.
+_RESULTS_ONLY = frozenset({"Measurement", "Milestone"})
+
+
+def _follow(
+    old: _Ranking, touched: data_version.Touched, figures: metrics.Overview, as_of: date
+) -> _Ranking | None:
+    """The ranking after changes to actuals and milestones alone: the objectives ranked
+    again from the overview, and the misses of the indicators they touched worked out again
+    (one query on those few); None when anything else changed."""
+    if not touched.kinds <= _RESULTS_ONLY:
+        return None
+    moved = touched.ref("indicator_id")
+    kept = [m for m in old.every_miss if m.id not in moved]
+    misses = sorted(kept + _misses(figures, as_of, moved), key=_miss_order)
+    return _ranked(figures, old.department_of, misses)
+
+
+def _ranked(
+    figures: metrics.Overview, department_of: dict[int, int], misses: list[charts.Miss]
+) -> _Ranking:
     by_service: dict[int, list[int]] = {}
     for oid, sid in figures.objective_service.items():
         by_service.setdefault(sid, []).append(oid)
@@ -144,48 +176,61 @@ def _ranking(figures: metrics.Overview, as_of: date) -> _Ranking:
         ),
     )
     worst = [(oid, r) for oid, r in worst if r.status != rules.ON_TRACK][:ATTENTION]
-    results, misses = _indicator_figures(figures, as_of)
     return _Ranking(
         worst=worst,
         counts_by_service={sid: figures.status_counts(ids) for sid, ids in by_service.items()},
         status_counts=figures.status_counts(),
         objective_total=len(figures.rollups),
-        department_results=results,
-        misses=misses,
+        department_results=_department_results(figures, department_of),
+        misses=misses[:MISSES],
+        every_miss=tuple(misses),
+        department_of=department_of,
     )
 
 
-def _indicator_figures(
-    figures: metrics.Overview, as_of: date
-) -> tuple[dict[int, float | None], list[charts.Miss]]:
-    """Each department's results and the biggest misses, from the overview (two queries)."""
-    return _department_results(figures), _misses(figures, as_of)
+def _departments_of_indicators() -> dict[int, int]:
+    """The department of each live indicator of a plan that is not cancelled (one query)."""
+    rows = db.session.execute(
+        sa.select(Indicator.id, ActionPlan.department_id)
+        .join(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
+        .where(Indicator.archived_at.is_(None), ActionPlan.state != "cancelled")
+    )
+    return {indicator_id: department_id for indicator_id, department_id in rows}
 
 
-def _department_results(figures: metrics.Overview) -> dict[int, float | None]:
-    """The mean progress of each department's plans' indicators (one query).
+def _department_results(
+    figures: metrics.Overview, department_of: dict[int, int]
+) -> dict[int, float | None]:
+    """The mean progress of each department's plans' indicators.
 
     As an objective's results are the mean progress of its indicators (DESIGN §3); the
     indicators of cancelled plans are left out, as everywhere.
     """
     progress: dict[int, list[float]] = defaultdict(list)
-    for r in db.session.execute(
-        sa.select(Indicator.id, ActionPlan.department_id)
-        .join(ActionPlan, Indicator.action_plan_id == ActionPlan.id)
-        .where(Indicator.archived_at.is_(None), ActionPlan.state != "cancelled")
-    ):
-        result = figures.results.get(r.id)
+    for indicator_id, department_id in department_of.items():
+        result = figures.results.get(indicator_id)
         if result is not None:
-            progress[r.department_id].append(result.progress)
+            progress[department_id].append(result.progress)
     return {did: rules.mean(values) for did, values in progress.items()}
 
 
-def _misses(figures: metrics.Overview, as_of: date) -> list[charts.Miss]:
-    """The indicators furthest short of expected, relative to their span (one query).
+def _miss_order(miss: charts.Miss) -> tuple:
+    return (-miss.relative, -miss.shortfall, miss.id)
+
+
+def _misses(
+    figures: metrics.Overview, as_of: date, among: Iterable[int] | None = None
+) -> list[charts.Miss]:
+    """The indicators short of expected (of those among, if given), furthest short relative
+    to their span first (one query).
 
     The overview's results carry the expected value, so the milestones need no reading.
     """
-    short = [i for i, r in figures.results.items() if r.status in (rules.AT_RISK, rules.OFF_TRACK)]
+    results = figures.results
+    candidates = results if among is None else [i for i in among if i in results]
+    short = [i for i in candidates if results[i].status in (rules.AT_RISK, rules.OFF_TRACK)]
+    if not short and among is not None:
+        return []
     query = (
         sa.select(
             Indicator.id,
@@ -232,8 +277,8 @@ def _misses(figures: metrics.Overview, as_of: date) -> list[charts.Miss]:
                     id=r.id,
                 )
             )
-    misses.sort(key=lambda m: (-m.relative, -m.shortfall, m.id))
-    return misses[:MISSES]
+    misses.sort(key=_miss_order)
+    return misses
 
 
 def _end_of(d: date) -> datetime:

@@ -3,7 +3,7 @@ department, objective and unit; three queries whatever the data (figures are kep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -50,11 +50,52 @@ def rows(filters: Filters, as_of: date) -> list[Row]:
     later (DESIGN §7 "As of a date").
     """
     as_of = min(as_of, history.in_past() or as_of)
-    return [
-        r
-        for r in per_version.memo("indicator_rows", as_of, lambda: _all(as_of))
-        if _fits(r, filters)
-    ]
+    every = per_version.memo(
+        "indicator_rows",
+        as_of,
+        lambda: _all(as_of),
+        reads=_READS,
+        refresh=lambda old, touched: _with_new_results(old, touched, as_of),
+    )
+    return [r for r in every if _fits(r, filters)]
+
+
+# What the rows are read from; changes of actuals and milestones only move results.
+_READS = frozenset(
+    {
+        "Indicator",
+        "Milestone",
+        "Measurement",
+        "ActionPlan",
+        "Objective",
+        "ServiceStrategy",
+        "Department",
+    }
+)
+_RESULTS_ONLY = frozenset({"Measurement", "Milestone"})
+
+
+def _with_new_results(old: list[Row], touched, as_of: date) -> list[Row] | None:
+    """The rows after changes to actuals and milestones alone: the same indicators with
+    their results now, in order again (None: anything else changed, read them afresh)."""
+    if not touched.kinds <= _RESULTS_ONLY:
+        return None
+    results = metrics.overview(as_of).results
+    rows = []
+    for r in old:
+        result = results.get(r.id)
+        if result is None:
+            return None
+        rows.append(r if result == r.result else replace(r, result=result))
+    rows.sort(key=_order)
+    return rows
+
+
+_WORST_FIRST = {s: n for n, s in enumerate((rules.OFF_TRACK, rules.AT_RISK, rules.NO_DATA))}
+
+
+def _order(row: Row) -> tuple:
+    return (_WORST_FIRST.get(row.result.status, 3), row.name.lower(), row.id)
 
 
 def _fits(row: Row, filters: Filters) -> bool:
@@ -101,8 +142,7 @@ def _all(as_of: date) -> list[Row]:
         if result is None:
             continue  # not counted (archived parent, cancelled plan)
         out.append(Row(iid, name, unit or "", oid, otitle, pid, ptitle, dept, result, did))
-    order = {s: n for n, s in enumerate((rules.OFF_TRACK, rules.AT_RISK, rules.NO_DATA))}
-    out.sort(key=lambda r: (order.get(r.result.status, 3), r.name.lower(), r.id))
+    out.sort(key=_order)
     return out
 
 

@@ -37,7 +37,7 @@ from strategy_app.services.evaluation.rules import (
     current_period_start,
     due_an_actual,
 )
-from strategy_app.services.plumbing import per_version
+from strategy_app.services.plumbing import data_version, per_version
 from strategy_app.services.reads.alignment import IN_LIST_LIMIT, milestone_dates
 
 LIMIT = 100  # items listed per kind; the totals count them all
@@ -151,7 +151,7 @@ def _plan_items(user: User, as_of: date) -> tuple[list[PlanItem], int]:
         return shown, len(found), {w[2]: last[w[2]] for w in shown if w[2] in last}
 
     # Worked out once per data version: every open plan of theirs is read and judged.
-    shown, total, last = per_version.memo("my_plans", (user.id, as_of), waiting)
+    shown, total, last = per_version.memo("my_plans", (user.id, as_of), waiting, reads=_PLAN_READS)
     plans = {
         p.id: p
         for p in db.session.scalars(
@@ -172,10 +172,32 @@ def _indicator_items(user: User, as_of: date) -> tuple[list[IndicatorItem], int]
 
     Worked out once per data version (every indicator of theirs is read and judged).
     """
-    return per_version.memo("my_indicators", (user.id, as_of), lambda: _due(user, as_of))
+    items, total, _ = per_version.memo(
+        "my_indicators",
+        (user.id, as_of),
+        lambda: _due(user, as_of),
+        reads=_INDICATOR_READS,
+        refresh=_unless_their_actuals,
+    )
+    return items, total
 
 
-def _due(user: User, as_of: date) -> tuple[list[IndicatorItem], int]:
+# The kinds of rows a person's waiting plans and indicators are read from: a change of any
+# other kind leaves them as they were.
+_PLAN_READS = frozenset({"ActionPlan", "CheckIn", "Objective", "ServiceStrategy", "User"})
+_INDICATOR_READS = _PLAN_READS | {"Indicator", "Milestone", "Measurement"}
+_FOLLOW_UP_READS = frozenset({"FollowUp", "NpsResponse"})
+
+
+def _unless_their_actuals(old: tuple, touched: data_version.Touched) -> tuple | None:
+    """The figures kept (whose last part is the ids of the person's indicators) after changes
+    that touched only actuals: still right if none of those actuals was on one of theirs."""
+    if touched.kinds <= {"Measurement"} and touched.ref("indicator_id").isdisjoint(old[-1]):
+        return old
+    return None
+
+
+def _due(user: User, as_of: date) -> tuple[list[IndicatorItem], int, frozenset[int]]:
     owned_objectives = (
         sa.select(Objective.id)
         .join(Objective.service_strategy)
@@ -206,7 +228,7 @@ def _due(user: User, as_of: date) -> tuple[list[IndicatorItem], int]:
     ).all()
     ids = [r.id for r in rows]
     if not ids:
-        return [], 0
+        return [], 0, frozenset()
     milestones = milestone_dates(ids)
     actuals = metrics.latest_actuals(ids if len(ids) <= IN_LIST_LIMIT else None, as_of)
     items = []
@@ -216,7 +238,7 @@ def _due(user: User, as_of: date) -> tuple[list[IndicatorItem], int]:
         if due_an_actual(points, last, as_of):
             start = current_period_start(points, as_of)
             items.append(IndicatorItem(r.id, r.name, r.parent, start, last))
-    return items[:LIMIT], len(items)
+    return items[:LIMIT], len(items), frozenset(ids)
 
 
 def _open_follow_ups(user: User) -> list[FollowUp]:
@@ -246,10 +268,17 @@ def my_updates(user: User, as_of: date) -> MyUpdates:
 def waiting_count(user: User, as_of: date) -> int:
     """How many things wait on user (the navigation's badge on every page): the totals of
     my_updates, counted once per data version (then one query while nothing changes)."""
-    return per_version.memo("waiting_count", (user.id, as_of), lambda: _waiting(user, as_of))
+    total, _ = per_version.memo(
+        "waiting_count",
+        (user.id, as_of),
+        lambda: _waiting(user, as_of),
+        reads=_INDICATOR_READS | _FOLLOW_UP_READS,
+        refresh=_unless_their_actuals,
+    )
+    return total
 
 
-def _waiting(user: User, as_of: date) -> int:
+def _waiting(user: User, as_of: date) -> tuple[int, frozenset[int]]:
     """waiting_count read in two queries (plans with their follow-ups count, then indicators)."""
     end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
     last_check_in = (
@@ -336,4 +365,4 @@ def _waiting(user: User, as_of: date) -> int:
         points = checkpoints(baseline, target, milestones.get(iid, ()))
         if due_an_actual(points, last, as_of):
             total += 1
-    return total
+    return total, frozenset(indicators)
