@@ -102,7 +102,7 @@ QUIET_KINDS = frozenset({"Measurement", "CheckIn", "Milestone", "Review", "Revie
 
 def _unless_structure_changed(old: T, touched: data_version.Touched) -> T | None:
     """The value kept, when the changes since touched only QUIET_KINDS; else None."""
-    return old if set(touched.ids) <= QUIET_KINDS else None
+    return old if touched.kinds <= QUIET_KINDS else None
 
 
 @dataclass(frozen=True)
@@ -169,9 +169,7 @@ def outline(as_of: date) -> Outline:
             voice=Voice(as_of).heard(),
         )
 
-    return data_version.cache().get_or_refresh(
-        ("meeting_outline", as_of), compute, _unless_structure_changed
-    )
+    return per_version.memo("meeting_outline", as_of, compute, refresh=_unless_structure_changed)
 
 
 @dataclass
