@@ -83,6 +83,11 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
+    def include_name(name, type_, parent_names):
+        # The search index (migration c17search01) lives in the database only: FTS tables
+        # and their triggers on SQLite, trigram indexes on PostgreSQL; no model describes it.
+        return not (name or "").startswith("search_ix_")
+
     def render_item(type_, obj, autogen_context):
         # Migrations never import the app: our TypeDecorators are written as the type they store.
         from strategy_app.models.base import UTCDateTime
@@ -93,6 +98,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -48,16 +48,26 @@ def flask_db(app, *args: str) -> str:
     return result.output
 
 
+def search_index(name: str | None, *_) -> bool:
+    """Part of the search index (c17search01): in the database only, no model describes it."""
+    return (name or "").startswith("search_ix_")
+
+
 def tables(app) -> set[str]:
     with app.app_context(), db.engine.connect() as conn:
-        return set(sa.inspect(conn).get_table_names())
+        return {t for t in sa.inspect(conn).get_table_names() if not search_index(t)}
 
 
 def schema_diff(app) -> list:
     """What autogenerate would still put in a new migration (empty: models and DB agree)."""
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": False}
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": False,
+                "include_name": lambda *a: not search_index(*a),
+            },
         )
         return compare_metadata(context, db.metadata)
 

@@ -72,6 +72,15 @@ def in_past(session: Session | None = None) -> date | None:
     return (session or db.session).info.get(PAST_KEY)
 
 
+def rebuilt_rows(table_name: str, session: Session | None = None) -> str | None:
+    """In the past the session shows, the temporary table holding table_name's rows that a
+    later change touched, as they were then (None: no such row, or today). The view's other
+    rows are the real table's, untouched since the day: an index of today's values holds
+    for them (search reads its index so)."""
+    made = (session or db.session).info.get(_OBJECTS_KEY) or ()
+    return f"asof_{table_name}" if ("TABLE", f"asof_{table_name}") in made else None
+
+
 def shows_past(as_of: date) -> bool:
     """Whether as_of is a past day (today and later show today's world)."""
     return as_of < today()

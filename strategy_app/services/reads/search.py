@@ -18,9 +18,10 @@ from strategy_app.models import (
     ServiceStrategy,
     User,
 )
-from strategy_app.services.evaluation import metrics, rules
+from strategy_app.services.evaluation import history, metrics, rules
 
 MAX_QUERY = 200  # characters
+TRIGRAM = 3  # characters: the shortest words the search index holds
 PER_KIND = 10  # hits shown of each kind (one more is read, to say there are more)
 KINDS = ("objective", "plan", "indicator", "strategy", "person", "check_in")
 STATE_LABELS = {
@@ -74,6 +75,31 @@ def _like(column, words: str):
     return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
+def _holds(model, columns: tuple, words: str):
+    """Rows of model with words in one of columns: case-insensitive substring matching.
+
+    The database keeps an index of these words (migration c17search01). PostgreSQL's trigram
+    indexes serve the LIKE below as it is. SQLite's FTS5 trigram table answers a quoted
+    phrase, which is the same substring match, for words of three characters or more (a
+    trigram needs three); shorter words scan, as they always did.
+    """
+    like = sa.or_(*(_like(column, words) for column in columns))
+    if len(words) < TRIGRAM or db.session.get_bind().dialect.name != "sqlite":
+        return like
+    index = sa.table(f"search_ix_{model.__tablename__}", sa.column("rowid"))
+    phrase = '"' + words.replace('"', '""') + '"'  # a phrase: no operator inside is read
+    found = model.id.in_(
+        sa.select(index.c.rowid).where(sa.literal_column(index.name).match(phrase))
+    )
+    touched = history.rebuilt_rows(model.__tablename__)
+    if touched is None:  # today, or a past day whose rows of model are all as they are now
+        return found
+    # A past day: the index holds today's words, right for every row untouched since; the
+    # rows changed since are read as they were, through the LIKE.
+    rebuilt = sa.table(touched, sa.column("id"))
+    return sa.and_(sa.or_(found, model.id.in_(sa.select(rebuilt.c.id))), like)
+
+
 def _first(query, limit: int):
     return list(db.session.execute(query.limit(limit + 1)))
 
@@ -95,7 +121,7 @@ def search(words: str, as_of: date, limit: int = PER_KIND) -> Results:
         _first(
             sa.select(Objective.id, Objective.title, Objective.archived_at, ServiceStrategy.title)
             .join(Objective.service_strategy)
-            .where(sa.or_(_like(Objective.title, words), _like(Objective.description, words)))
+            .where(_holds(Objective, (Objective.title, Objective.description), words))
             .order_by(Objective.archived_at.is_not(None), Objective.title, Objective.id),
             limit,
         ),
@@ -127,7 +153,7 @@ def search(words: str, as_of: date, limit: int = PER_KIND) -> Results:
                 Objective.title,
             )
             .join(ActionPlan.objective)
-            .where(sa.or_(_like(ActionPlan.title, words), _like(ActionPlan.description, words)))
+            .where(_holds(ActionPlan, (ActionPlan.title, ActionPlan.description), words))
             .order_by(ActionPlan.archived_at.is_not(None), ActionPlan.title, ActionPlan.id),
             limit,
         ),
@@ -144,7 +170,7 @@ def search(words: str, as_of: date, limit: int = PER_KIND) -> Results:
     rows, more["indicator"] = _cut(
         _first(
             sa.select(Indicator.id, Indicator.name, Indicator.archived_at, Indicator.unit)
-            .where(sa.or_(_like(Indicator.name, words), _like(Indicator.external_key, words)))
+            .where(_holds(Indicator, (Indicator.name, Indicator.external_key), words))
             .order_by(Indicator.archived_at.is_not(None), Indicator.name, Indicator.id),
             limit,
         ),
@@ -209,7 +235,7 @@ def search(words: str, as_of: date, limit: int = PER_KIND) -> Results:
                 ActionPlan.title,
             )
             .join(CheckIn.action_plan)
-            .where(_like(CheckIn.text, words))
+            .where(_holds(CheckIn, (CheckIn.text,), words))
             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()),
             limit,
         ),
