@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from strategy_app import policy
 from strategy_app.extensions import db
+from strategy_app.meetings import pages
 from strategy_app.models import (
     ActionPlan,
     AuditEvent,
@@ -19,6 +20,7 @@ from strategy_app.models import (
     Review,
     ReviewDecision,
 )
+from strategy_app.services.evaluation import clock
 from strategy_app.services.writes import reviews
 from tests import factories
 from tests.queries import counting_queries, page_query_counts
@@ -103,6 +105,22 @@ def sign_in(app):
     return _sign_in
 
 
+def whole_deck(client, url: str = "/meeting") -> str:
+    """The deck page and every slide it leaves to meeting.js, fetched the way meeting.js
+    fetches them (each slide's data-src): the HTML of the whole deck."""
+    page = html(client.get(url))
+    found = [page]
+    for src in re.findall(r'data-src="([^"]+)"', page):
+        response = client.get(src.replace("&amp;", "&"))
+        assert response.status_code == 200, src
+        found.append(html(response))
+    return "\n".join(found)
+
+
+def slide_ids(page: str) -> list[str]:
+    return re.findall(r'<section class="slide[^"]*" id="([\w-]+)" data-slide', page)
+
+
 def figure(page: str, chart_id: str) -> dict:
     found = re.search(rf'<script type="application/json" id="{chart_id}-data">(.*?)</script>', page)
     assert found, chart_id
@@ -113,7 +131,9 @@ def figure(page: str, chart_id: str) -> dict:
 
 
 def test_deck_shows_the_right_numbers(world, sign_in):
-    page = html(sign_in(world.viewer).get("/meeting"))
+    client = sign_in(world.viewer)
+    deck = html(client.get("/meeting"))
+    page = whole_deck(client)
     assert "Be the distributor chains trust" in page
     counts = dict(re.findall(r'data-status="(\w+)">(\d+)<', page))
     assert counts == {"on_track": "1", "at_risk": "1", "off_track": "1", "no_data": "0"}
@@ -142,7 +162,7 @@ def test_deck_shows_the_right_numbers(world, sign_in):
         assert f'href="#slide-department-{slug}" data-goto=' in page
         assert name in page
     assert "Takes the orders" in page
-    slides = re.findall(r'<section class="slide[^"]*" id="([\w-]+)" data-slide', page)
+    slides = slide_ids(deck)
     assert slides[:5] == [
         "slide-overview",
         "slide-scorecards",
@@ -173,10 +193,10 @@ def test_deck_shows_the_right_numbers(world, sign_in):
     misses = figure(page, "meeting-chart-misses")
     assert sum(len(t["y"]) for t in misses["data"]) == 2
     # controls for the keyboard, mouse and screen readers
-    assert 'aria-keyshortcuts="ArrowRight"' in page
-    assert 'id="meeting-counter" aria-live="polite"' in page
-    assert "js/meeting.js" in page
-    assert "css/meeting.css" in page
+    assert 'aria-keyshortcuts="ArrowRight"' in deck
+    assert 'id="meeting-counter" aria-live="polite"' in deck
+    assert "js/meeting.js" in deck
+    assert "css/meeting.css" in deck
 
 
 def test_deck_as_of_a_past_date(world, sign_in):
@@ -197,13 +217,62 @@ def test_empty_deck_says_what_to_do(app, make, db_session, sign_in):
     user = make.user("executive")
     db_session.commit()
     client = sign_in(user)
-    page = html(client.get("/meeting"))
+    page = whole_deck(client)
     assert "No objectives yet" in page
     assert "No departments yet" in page
     assert "No review recorded yet" in page
     listing = html(client.get("/meeting/reviews"))
     assert "No review recorded yet." in listing
     assert 'href="/meeting/reviews/new"' in listing
+
+
+def test_every_slide_has_a_page_of_its_own_and_keeps_the_date(world, sign_in, client):
+    viewer = sign_in(world.viewer)
+    deck = html(viewer.get("/meeting?as_of=2026-05-15"))
+    ids = slide_ids(deck)
+    sources = re.findall(r'data-src="([^"]+)"', deck)
+    assert len(sources) == len(ids) - 1  # the first slide is drawn in the deck page
+    for slide_id, src in zip(ids[1:], sources, strict=True):
+        assert src == f"/meeting/slides/{slide_id}?fragment=1&amp;as_of=2026-05-15"
+        # without JavaScript: a plain link to the slide's own page, same date
+        assert f'<a href="/meeting/slides/{slide_id}?as_of=2026-05-15">' in deck
+    for n, slide_id in enumerate(ids):
+        page = html(viewer.get(f"/meeting/slides/{slide_id}?as_of=2026-05-15"))
+        assert '<section class="slide' in page
+        assert f'id="{slide_id}" data-slide' in page
+        assert "Figures as they stood on <strong>2026-05-15</strong>" in page
+        assert f"Slide {n + 1} of {len(ids)}." in page
+        assert "data-src" not in page
+        if n:
+            assert f'href="/meeting/slides/{ids[n - 1]}?as_of=2026-05-15" rel="prev"' in page
+        if n + 1 < len(ids):
+            assert f'href="/meeting/slides/{ids[n + 1]}?as_of=2026-05-15" rel="next"' in page
+    # the slide alone shows the day's numbers: no actual yet on May 15
+    overview = html(viewer.get("/meeting/slides/slide-overview?fragment=1&as_of=2026-05-15"))
+    assert overview.lstrip().startswith("<section")
+    assert dict(re.findall(r'data-status="(\w+)">(\d+)<', overview))["no_data"] == "3"
+    today = html(viewer.get("/meeting/slides/slide-overview?fragment=1"))
+    assert dict(re.findall(r'data-status="(\w+)">(\d+)<', today))["no_data"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/meeting/slides/slide-nothing", 404),
+        ("/meeting/slides/slide-department-nowhere?fragment=1", 404),
+        ("/meeting/slides/slide-overview%00", 404),
+        ("/meeting/slides/slide-overview?as_of=2026-02-30", 400),
+        ("/meeting/slides/slide-overview?fragment=1&as_of=9999-12-31", 400),
+    ],
+)
+def test_a_slide_asked_for_wrongly_is_a_4xx(world, sign_in, url, status):
+    assert sign_in(world.viewer).get(url).status_code == status
+
+
+def test_a_slide_needs_sign_in(client):
+    response = client.get("/meeting/slides/slide-overview?fragment=1")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
 
 
 def test_deck_needs_sign_in(client):
@@ -224,168 +293,222 @@ def test_deck_escapes_names(make, db_session, sign_in):
     p = make.plan(o, dept, title="<img src=x onerror=alert(1)>", due_date=date(2026, 1, 1))
     make.indicator(p, actuals=[(date(2026, 6, 1), 1.0)])
     db_session.commit()
-    page = html(sign_in(viewer).get("/meeting"))
+    page = whole_deck(sign_in(viewer))
     assert "<script>alert(1)</script>" not in page
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
+SLIDES = (
+    "/meeting/slides/slide-changes?fragment=1",
+    "/meeting/slides/slide-department-sales-results?fragment=1",
+    "/meeting/slides/slide-department-sales",
+)
+
+
 def test_deck_queries_do_not_grow_with_the_data(world, make, db_session, sign_in):
-    reviews_ = [Review(date=date(2026, 6, 1), attendees="A")]
-    db_session.add_all(reviews_)
+    db_session.add(Review(date=date(2026, 6, 1), attendees="A"))
     db_session.commit()
     client = sign_in(world.viewer)
-    client.get("/meeting")
-    small = page_query_counts(client, "/meeting")
-    for k in range(3):
-        dept = make.department(f"extra-{k}", name=f"Extra {k}")
-        for n in range(4):
-            o = make.objective(world.service, title=f"More {k}.{n}")
-            p = make.plan(o, dept, state="in_progress", progress_pct=10, due_date=date(2026, 6, 1))
-            make.indicator(p, actuals=[(date(2026, 6, 5), 5.0), (date(2026, 6, 10), 50.0)])
-            db_session.add(
-                CheckIn(
-                    action_plan=p,
-                    state="in_progress",
-                    progress_pct=20,
-                    created_at=at(date(2026, 6, 9)),
+
+    def grow(departments: range) -> list[tuple[int, int]]:
+        for k in departments:
+            dept = make.department(f"extra-{k}", name=f"Extra {k}")
+            for n in range(4):
+                o = make.objective(world.service, title=f"More {k}.{n}")
+                p = make.plan(
+                    o, dept, state="in_progress", progress_pct=10, due_date=date(2026, 6, 1)
                 )
-            )
-            p.created_at = at(date(2026, 6, 3))
-            p.state = "blocked"
-    db_session.commit()
-    db_session.execute(sa.update(AuditEvent).values(created_at=at(date(2026, 6, 8))))
-    large = page_query_counts(client, "/meeting")
-    assert 'data-change="state_changes">12<' in html(client.get("/meeting"))
+                make.indicator(p, actuals=[(date(2026, 6, 5), 5.0), (date(2026, 6, 10), 50.0)])
+                make.indicator(world.late, actuals=[(date(2026, 6, 5), 5.0)])
+                db_session.add(
+                    CheckIn(
+                        action_plan=p,
+                        state="in_progress",
+                        progress_pct=20,
+                        created_at=at(date(2026, 6, 9)),
+                    )
+                )
+                p.created_at = at(date(2026, 6, 3))
+                p.state = "blocked"
+        db_session.commit()
+        db_session.execute(sa.update(AuditEvent).values(created_at=at(date(2026, 6, 8))))
+        return [page_query_counts(client, url) for url in ("/meeting", *SLIDES)]
+
+    small = grow(range(1))
+    large = grow(range(1, 4))
+    assert html(client.get("/meeting")).count('data-department-slide="extra-') == 4
+    page = whole_deck(client)
+    assert page.count('<li data-change-item="') == pages.CHANGES_LISTED  # six of the many
     assert small == large
-    assert large[0] <= 46  # 40, and the customer's voice (NPS, loop, follow-ups, radar)
-    assert large[1] < large[0]  # unchanged data: the figures are reused
+    deck, changes, results, plans = large
+    # the deck: the dashboard's figures (cached per data version), its slides' outline,
+    # the customer's voice (NPS, loop, follow-ups, radar); none of the figures of the slides
+    assert deck[0] <= 29  # 46 when the deck drew every slide at once
+    assert deck[1] <= 12  # warm: 40 then
+    # the changes: each day as it stood (services.evaluation.history: a few per kind of row
+    # changed since the first day), compared
+    assert changes[0] <= 78
+    assert results[0] <= 29  # the outline, the department's indicators, milestones, actuals
+    assert plans[0] <= 28
+    for cold, warm in large:
+        assert warm < cold  # unchanged data: the figures are reused
 
 
-# --- changes since the last review ----------------------------------------------------------
-
-
-def test_changes_since_start_from_the_last_review(world, make, db_session, sign_in):
-    db_session.add_all(
-        [
-            Review(date=date(2026, 5, 1), notes="older"),
-            Review(date=date(2026, 6, 1), notes="the last one"),
-            Review(date=date(2026, 6, 10), notes="archived", archived_at=at(date(2026, 6, 11))),
-            Review(date=date(2026, 7, 1), notes="after the day shown"),
-        ]
-    )
-    ind = world.off_indicator
-    for d in (date(2026, 5, 20), date(2026, 6, 5), date(2026, 6, 15), date(2026, 6, 20)):
-        db_session.add(Measurement(indicator=ind, date=d, value=20.0))
-    new = make.plan(world.good, world.logistics, title="Brand new plan")
-    new.created_at = at(date(2026, 6, 2))
-    world.routes.created_at = at(date(2026, 6, 1), 23)  # on the day of the review: not new
-    db_session.add_all(
-        [
-            CheckIn(
-                action_plan=world.routes,
-                state="blocked",
-                progress_pct=50,
-                text="Carrier failed",
-                created_at=at(date(2026, 6, 3)),
-            ),
-            CheckIn(
-                action_plan=world.routes,
-                state="in_progress",
-                progress_pct=45,
-                created_at=at(date(2026, 5, 30)),
-            ),
-        ]
-    )
+def test_the_kept_outline_follows_every_change(world, make, db_session, sign_in):
+    """The slides' outline is kept per data version and through actuals; a new plan, a
+    new indicator or an actual each show on the next request."""
+    client = sign_in(world.viewer)
+    sales = "/meeting/slides/slide-department-sales?fragment=1"
+    results = "/meeting/slides/slide-department-sales-results?fragment=1"
+    assert "Fresh plan" not in html(client.get(sales))
+    fresh = make.plan(world.good, world.sales, title="Fresh plan", due_date=date(2026, 6, 20))
     db_session.commit()
-    first_event = db_session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
-    world.late.state = "blocked"  # a state change, inside the window
+    assert "Fresh plan" in html(client.get(sales))
+    # a seventh indicator of sales: its results run over a second slide
+    for n in range(5):
+        make.indicator(fresh, name=f"Indicator {n}", actuals=[(date(2026, 6, 1), 10.0)])
     db_session.commit()
-    world.routes.title = "Routes around the chains"  # no state change: not listed
+    deck = html(client.get("/meeting"))
+    assert "slide-department-sales-results-2" in deck
+    before = dict(re.findall(r'data-status="(\w+)">(\d+)<', deck))
+    # an actual (the outline is kept): 'Answer at the first call' is on track now
+    db_session.add(Measurement(indicator=world.off_indicator, date=TODAY, value=90.0))
     db_session.commit()
-    world.done.state = "in_progress"  # a state change, before the window
-    db_session.commit()
-    events = {
-        e.entity_id: e
-        for e in db_session.scalars(sa.select(AuditEvent).where(AuditEvent.id > first_event))
-    }
-    events[world.late.id].created_at = at(date(2026, 6, 12))
-    events[world.routes.id].created_at = at(date(2026, 6, 12))
-    events[world.done.id].created_at = at(date(2026, 5, 25))
-    db_session.commit()
-
-    changes = reviews.changes_since(TODAY)
-    assert changes.review.notes == "the last one"
-    assert changes.since == date(2026, 6, 1)
-    assert [a.date for a in changes.actuals.items] == [date(2026, 6, 15), date(2026, 6, 5)]
-    assert changes.actuals.total == 2
-    assert [(e.plan_id, reviews.state_change(e.changes)) for e in changes.state_changes.items] == [
-        (world.late.id, ("in_progress", "blocked"))
-    ]
-    assert [p.plan_id for p in changes.new_plans.items] == [new.id]
-    assert [c.text for c in changes.check_ins.items] == ["Carrier failed"]
-    assert changes.total == 5
-
-    page = html(sign_in(world.viewer).get("/meeting"))
-    assert "Since the review of" in page
-    review_id = changes.review.id
-    assert f'<a href="/meeting/reviews/{review_id}">2026-06-01</a>' in page
-    found = dict(re.findall(r'data-change="(\w+)">(\d+)<', page))
-    assert found == {"actuals": "2", "state_changes": "1", "new_plans": "1", "check_ins": "1"}
-    assert "Brand new plan" in page
-    assert "Carrier failed" in page
-
-    # shown as of an earlier day, the review before that day is the starting point
-    earlier = reviews.changes_since(date(2026, 5, 31))
-    assert earlier.review.notes == "older"
-    assert earlier.actuals.total == 1  # May 20
-    assert [c.state for c in earlier.check_ins.items] == ["in_progress"]
+    after = dict(re.findall(r'data-status="(\w+)">(\d+)<', html(client.get("/meeting"))))
+    assert int(after["on_track"]) == int(before["on_track"]) + 1
+    assert int(after["off_track"]) == int(before["off_track"]) - 1
+    first = figure(html(client.get(results)), "slide-department-sales-results-chart")
+    second = html(client.get("/meeting/slides/slide-department-sales-results-2"))
+    assert "slide-department-sales-results-2-chart-data" in second
+    # worst first: the five new indicators (off track) fill the first slide
+    assert json.dumps(first).count("Indicator ") >= 5
 
 
-def test_changes_without_a_review_cover_the_last_two_weeks(world, db_session):
-    ind = world.off_indicator  # has an actual dated June 1
-    for d in (date(2026, 5, 31), date(2026, 6, 2), date(2026, 6, 14)):
-        db_session.add(Measurement(indicator=ind, date=d, value=20.0))
-    db_session.commit()
-    changes = reviews.changes_since(TODAY)
-    assert changes.review is None
-    assert changes.since == date(2026, 6, 1)  # 14 days: June 2 to June 15
-    assert sorted(a.date for a in changes.actuals.items) == [date(2026, 6, 2), date(2026, 6, 14)]
+# --- changes since the last review (services.reads.compare) ---------------------------------
+
+MARCH = date(2026, 3, 2)
 
 
-def test_changes_lists_are_cut_with_a_count_of_the_rest(world, db_session, make):
-    ind = make.indicator(world.routes)
-    for day in range(1, 32):
-        db_session.add(Measurement(indicator=ind, date=date(2026, 5, day), value=float(day)))
-    db_session.commit()
-    changes = reviews.changes_since(date(2026, 5, 31), limit=20)
-    assert changes.actuals.total == 14  # May 18 to 31: the last 14 days
-    assert len(changes.actuals.items) == 14
-    short = reviews.changes_since(date(2026, 5, 31), limit=5)
-    assert len(short.actuals.items) == 5
-    assert short.actuals.more == 9
+def changes_slide(client, as_of: date | None = None) -> str:
+    query = f"&as_of={as_of.isoformat()}" if as_of else ""
+    response = client.get(f"/meeting/slides/slide-changes?fragment=1{query}")
+    assert response.status_code == 200
+    return html(response)
 
 
-def test_changes_leave_out_archived_and_cancelled(world, db_session, make):
-    db_session.add(Review(date=date(2026, 6, 1)))
-    archived = make.indicator(world.routes, archived_at=at(date(2026, 6, 2)))
-    cancelled_plan = make.plan(world.good, world.sales, state="cancelled")
-    cancelled = make.indicator(cancelled_plan)
-    for ind in (archived, cancelled, world.off_indicator):
-        db_session.add(Measurement(indicator=ind, date=date(2026, 6, 10), value=1.0))
-    world.risk.archived_at = at(date(2026, 6, 2))  # its plan 'Routes' leaves with it
-    db_session.add(
-        CheckIn(
-            action_plan=world.routes,
-            state="blocked",
-            progress_pct=1,
-            created_at=at(date(2026, 6, 3)),
-        )
-    )
-    db_session.commit()
-    changes = reviews.changes_since(TODAY)
-    assert [a.indicator_id for a in changes.actuals.items] == [world.off_indicator.id]
-    assert changes.check_ins.total == 0
+class March:
+    """Made on March 2 (a review that day), changed on March 4, looked at on March 6."""
+
+    def __init__(self, make, session):
+        with clock.travel(MARCH):
+            self.sales = make.department("sales", name="Sales")
+            self.viewer = make.user("viewer")
+            service = make.service_strategy(title="Serve at the first contact")
+            self.objective = make.objective(service, title="Faster answers")
+            self.plan = make.plan(self.objective, self.sales, title="Train agents", state="planned")
+            self.indicator = make.indicator(self.plan, name="Calls answered")
+            self.review = Review(date=MARCH, attendees="A")
+            session.add(self.review)
+            session.commit()
+
+    def change(self, make, session) -> None:
+        with clock.travel(MARCH + timedelta(days=2)):
+            self.plan.state = "in_progress"
+            self.plan.progress_pct = 30
+            self.new_plan = make.plan(self.objective, self.sales, title="Call-back tool")
+            session.add(Measurement(indicator=self.indicator, date=MARCH, value=42.0))
+            session.commit()
+
+
+def test_the_changes_slide_shows_a_scripted_change_since_the_last_review(
+    app, make, db_session, sign_in
+):
+    march = March(make, db_session)
+    march.change(make, db_session)
+    with clock.travel(MARCH + timedelta(days=4)):
+        client = sign_in(march.viewer)
+        page = changes_slide(client)
+        review_link = f'<a href="/meeting/reviews/{march.review.id}">2026-03-02</a>'
+        assert f"Since the review of {review_link}" in page
+        counts = dict(re.findall(r'data-change="(\w+)">(\d+)<', page))
+        assert counts["state_changes"] == "1"
+        assert counts["progress_moves"] == "1"
+        assert counts["new"] == "1"
+        assert counts["new_actuals"] == "1"
+        assert counts["status_changes"] == "1"  # its first actual: no data → a status
+        assert counts["archived"] == "0"
+        lines = re.findall(r'<li data-change-item="(\w+)">(.*?)</li>', page, re.S)
+        text = {kind: re.sub(r"<[^>]+>", "", line) for kind, line in lines}
+        assert text["state_changes"] == "Train agents: Planned → In progress"
+        assert text["progress_moves"] == "Train agents: progress 0% → 30%"
+        assert text["new"] == "New plan: Call-back tool"
+        assert text["new_actuals"] == "Calls answered: new actual 42 for 2026-03-02"
+        compare_link = "/reports/changes?from=2026-03-02&amp;to=2026-03-06"
+        assert f'href="{compare_link}" id="meeting-compare"' in page
+        # the link opens the same comparison
+        full = html(client.get(compare_link.replace("&amp;", "&")))
+        assert "Call-back tool" in full
+        assert "Train agents" in full
+        # the overview says when the last review was, and points at this slide
+        deck = html(client.get("/meeting"))
+        assert 'The last review was held on <span class="text-nowrap">2026-03-02</span>' in deck
+        assert 'href="#slide-changes"' in deck
+
+
+def test_nothing_changed_since_the_review_says_so(app, make, db_session, sign_in):
+    march = March(make, db_session)
+    with clock.travel(MARCH + timedelta(days=4)):
+        page = changes_slide(sign_in(march.viewer))
+        assert "Nothing changed between 2026-03-02 and 2026-03-06" in page
+        assert 'id="meeting-changes-none"' in page
+        assert "data-change-item" not in page
+        assert "/reports/changes?from=2026-03-02&amp;to=2026-03-06" in page
+
+
+def test_the_changes_slide_as_of_a_past_day(app, make, db_session, sign_in):
+    march = March(make, db_session)
+    march.change(make, db_session)
+    with clock.travel(MARCH + timedelta(days=4)):
+        client = sign_in(march.viewer)
+        before = changes_slide(client, as_of=MARCH + timedelta(days=1))  # before the changes
+        assert "Nothing changed between 2026-03-02 and 2026-03-03" in before
+        on_review_day = changes_slide(client, as_of=MARCH)
+        assert "the day shown: nothing has changed since" in on_review_day
+        assert "/reports/changes" not in on_review_day
+        after = changes_slide(client, as_of=MARCH + timedelta(days=2))
+        assert 'data-change-item="new"' in after
+        assert "/reports/changes?from=2026-03-02&amp;to=2026-03-04" in after
+
+
+def test_without_a_review_the_changes_cover_the_last_two_weeks(app, make, db_session, sign_in):
+    with clock.travel(MARCH):
+        viewer = make.user("viewer")
+        sales = make.department("sales", name="Sales")
+        objective = make.objective(title="Faster answers")
+        db_session.commit()
+    with clock.travel(MARCH + timedelta(days=20)):
+        make.plan(objective, sales, title="Late idea")
+        db_session.commit()
+        page = changes_slide(sign_in(viewer))
+        assert "No review recorded yet: the last 14 days" in page
+        assert "from the end of 2026-03-08 to the end of 2026-03-22" in page
+        assert 'data-change-item="new"' in page
+        assert "Late idea" in page
+
+
+def test_a_long_list_of_changes_is_cut_and_links_to_the_whole_comparison(
+    app, make, db_session, sign_in
+):
+    march = March(make, db_session)
+    with clock.travel(MARCH + timedelta(days=2)):
+        for n in range(9):
+            make.plan(march.objective, march.sales, title=f"Plan number {n}")
+        db_session.commit()
+    with clock.travel(MARCH + timedelta(days=4)):
+        page = changes_slide(sign_in(march.viewer))
+        assert page.count("<li data-change-item=") == pages.CHANGES_LISTED
+        assert '…and 3 more: <a href="/reports/changes?from=2026-03-02&amp;to=2026-03-06"' in page
 
 
 # --- recording a review ---------------------------------------------------------------------
@@ -449,7 +572,7 @@ def test_recording_a_review_with_a_decision_that_becomes_a_plan(world, sign_in, 
     listing = html(client.get("/meeting/reviews"))
     assert f'data-review="{review.id}"' in listing
     # the deck now counts from this review
-    deck = html(client.get("/meeting"))
+    deck = whole_deck(client)
     assert f'<a href="/meeting/reviews/{review.id}">2026-06-15</a>' in deck
 
 
@@ -632,14 +755,14 @@ def test_archiving_a_review_moves_changes_since_back(world, sign_in, db_session)
     lead = sign_in(world.sales_lead)
     assert lead.post(f"/meeting/reviews/{newer.id}/archive").status_code == 302
     db_session.expire_all()
-    assert reviews.changes_since(TODAY).review.id == older.id
+    assert reviews.latest_review(TODAY).id == older.id
     assert f'data-review="{newer.id}"' not in html(lead.get("/meeting/reviews"))
     assert f'data-review="{newer.id}"' in html(lead.get("/meeting/reviews?archived=1"))
     assert lead.post(f"/meeting/reviews/{newer.id}/restore").status_code == 403
     executive = sign_in(world.executive)
     assert executive.post(f"/meeting/reviews/{newer.id}/restore").status_code == 302
     db_session.expire_all()
-    assert reviews.changes_since(TODAY).review.id == newer.id
+    assert reviews.latest_review(TODAY).id == newer.id
 
 
 def test_review_list_queries_do_not_grow(world, sign_in, db_session):
@@ -692,7 +815,6 @@ def test_review_posts_need_the_csrf_token(app_factory, make):
 
 
 def test_long_lists_run_over_several_slides_each_reachable():
-    from strategy_app.meetings import pages
 
     assert pages.chunks(range(7), 3) == [[0, 1, 2], [3, 4, 5], [6]]
     assert pages.chunks(range(8), 5, first=3) == [[0, 1, 2], [3, 4, 5, 6, 7]]
@@ -704,7 +826,6 @@ def test_long_lists_run_over_several_slides_each_reachable():
 
 
 def test_a_section_of_slides_goes_before_the_closing_slide(world, sign_in, monkeypatch):
-    from strategy_app.meetings import pages
 
     def customers_voice(deck):
         return [pages.Slide("slide-voice", "Customer's voice", "overview")]
@@ -712,6 +833,6 @@ def test_a_section_of_slides_goes_before_the_closing_slide(world, sign_in, monke
     monkeypatch.setattr(pages, "SECTIONS", list(pages.SECTIONS))
     pages.add_section(customers_voice)
     page = html(sign_in(world.viewer).get("/meeting"))
-    slides = re.findall(r'<section class="slide[^"]*" id="([\w-]+)" data-slide', page)
+    slides = slide_ids(page)
     assert slides[-2:] == ["slide-voice", "slide-record"]
     assert 'href="#slide-voice" data-goto=' in page

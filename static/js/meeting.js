@@ -1,6 +1,11 @@
 /* Meeting mode: one slide at a time, moved with ← → (or the buttons), Esc for full screen
  * and the list of slides. Without this script the deck is one long page with a table of
  * contents; every slide is a <section data-slide> of #meeting.
+ *
+ * The page draws the first slide only: every other one carries data-src, the address of the
+ * slide alone, and is fetched before it is shown; the next ones are fetched while the
+ * current one is on screen, so → does not wait. Its heading is there from the start (it
+ * takes the focus at once); what arrives goes below it.
  */
 (function () {
   "use strict";
@@ -25,6 +30,80 @@
   function titleOf(slide) {
     var heading = slide.querySelector("h2");
     return heading ? heading.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  var PREFETCH = 2; // slides fetched ahead of the one shown
+
+  /* Fetch slide n's content unless it is there or on its way; a failure leaves the plain
+   * link to the slide's own page, and the next show tries again. */
+  function load(n) {
+    var slide = slides[n];
+    if (!slide || !slide.hasAttribute("data-src") || slide.__loading) {
+      return;
+    }
+    slide.__loading = true;
+    slide.setAttribute("aria-busy", "true");
+    fetch(slide.getAttribute("data-src"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        var holder = document.createElement("template");
+        holder.innerHTML = html;
+        var fetched = holder.content.querySelector("[data-slide]");
+        if (!fetched) {
+          throw new Error("no slide in the answer");
+        }
+        var heading = slide.querySelector("h2");
+        Array.prototype.slice.call(slide.children).forEach(function (el) {
+          if (el !== heading) {
+            slide.removeChild(el);
+          }
+        });
+        Array.prototype.slice.call(fetched.childNodes).forEach(function (node) {
+          if (!(node.nodeType === 1 && node.tagName === "H2")) {
+            slide.appendChild(node);
+          }
+        });
+        slide.removeAttribute("data-src");
+        slide.setAttribute("data-loaded", "");
+        return drawCharts(slide);
+      })
+      .catch(function (err) {
+        console.warn("meeting.js: slide " + slide.id + " could not be fetched", err);
+      })
+      .then(function () {
+        slide.__loading = false;
+        slide.classList.remove("is-drawing");
+        slide.removeAttribute("aria-busy");
+      });
+  }
+
+  /* Draw a fetched slide's charts at the width they will be shown at: a slide not on
+   * screen is laid out unseen (.is-drawing) while Plotly measures it. */
+  function drawCharts(slide) {
+    if (!window.StrategyCharts || !window.Plotly) {
+      return null;
+    }
+    var charts = slide.querySelectorAll("[data-figure]");
+    if (!charts.length) {
+      return null;
+    }
+    slide.classList.add("is-drawing");
+    var drawn = Array.prototype.map.call(charts, function (el) {
+      return window.StrategyCharts.draw(el);
+    });
+    return Promise.all(drawn);
+  }
+
+  function loadAround(n) {
+    for (var k = 0; k <= PREFETCH; k += 1) {
+      load(n + k);
+    }
+    load(n - 1);
   }
 
   function showingIndex() {
@@ -56,6 +135,7 @@
     slides[current].classList.remove("is-current");
     current = target;
     var slide = slides[current];
+    loadAround(current);
     slide.classList.add("is-current");
     if (showingIndex()) {
       setIndex(false);

@@ -1,7 +1,12 @@
-"""What meeting mode shows: its slides, from the dashboard's figures and reviews.changes_since.
+"""What meeting mode shows: its slides, from the dashboard's figures and services.reads.compare.
 
 Nothing here computes a rule of DESIGN §3: statuses, scorecards and roll-ups come from
-services.metrics (through services.dashboard); overdue is rules.plan_overdue.
+services.metrics (through services.dashboard); overdue is rules.plan_overdue; what changed
+since the last review is compare.compare (the one behind /reports/changes).
+
+The deck page draws its first slide and every slide's heading; each other slide is drawn on
+its own (GET /meeting/slides/<id>), so what a slide shows is worked out only when it is shown:
+a Grid's figures, the figures dict's charts and the comparison are all computed on first use.
 
 Every slide fits a 1920 × 1080 projector: a list longer than a slide holds runs over several
 slides ("2 of 3"), each reachable with ← →. The deck is SECTIONS in order, each a function
@@ -14,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -25,9 +30,10 @@ from strategy_app.charts import nps as nps_charts
 from strategy_app.departments import indicators as charted
 from strategy_app.departments.pages import load_users
 from strategy_app.extensions import db
-from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy, User
+from strategy_app.models import ActionPlan, Department, Objective, Review, ServiceStrategy, User
 from strategy_app.services.evaluation import rules
-from strategy_app.services.reads import dashboard
+from strategy_app.services.plumbing import data_version, per_version
+from strategy_app.services.reads import compare, dashboard
 from strategy_app.services.reads import health as health_reads
 from strategy_app.services.reads import nps as nps_reads
 from strategy_app.services.writes import reviews
@@ -37,10 +43,13 @@ OVERDUE_LISTED = 20
 # What one 1920 × 1080 slide holds
 PLANS_FIRST = 3  # plans under a department's figures
 ROWS_PER_SLIDE = 6  # rows of a table of plans or objectives
-CHANGES_PER_SLIDE = 8  # items of a list of changes
+CHANGES_LISTED = 6  # changes listed on the changes slide (the rest: /reports/changes)
+DEFAULT_DAYS = reviews.DEFAULT_DAYS  # no review yet: the changes of the last two weeks
 PANELS_PER_SLIDE = 6  # expected-vs-actual plots (three columns, two rows)
 CHARTED_PER_DEPARTMENT = 12  # the worst indicators of each department, two slides at most
 OBJECTIVE_SLIDES = 8  # off-track objectives given a slide of their own, worst first
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,84 @@ def parts(slide_id: str, title: str, kind: str, runs: list[Any], **attrs) -> lis
     ]
 
 
+# Changes of these kinds leave the deck's outline as it was (which plans each department
+# lists, how many indicators it charts): an actual, a check-in (its plan's own change is an
+# ActionPlan change), a milestone, a review.
+QUIET_KINDS = frozenset({"Measurement", "CheckIn", "Milestone", "Review", "ReviewDecision"})
+
+
+def _unless_structure_changed(old: T, touched: data_version.Touched) -> T | None:
+    """The value kept, when the changes since touched only QUIET_KINDS; else None."""
+    return old if touched.kinds <= QUIET_KINDS else None
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One slide's expected-vs-actual small multiples: the `part`-th six of a department's
+    (or an objective's) indicators, worst first. Which ones, and their figure, are worked
+    out when the slide is drawn, and the figure is kept per data version."""
+
+    owner: str  # "department" or "objective"
+    owner_id: int
+    part: int  # 0: the first PANELS_PER_SLIDE indicators, 1: the next...
+    title: str
+    as_of: date
+
+    def ids(self) -> tuple[int, ...]:
+        """The indicators this slide draws, worst first."""
+        found = charted.lines(self.as_of)
+        if self.owner == "department":
+            ids = charted.by_department(found, CHARTED_PER_DEPARTMENT).get(self.owner_id, [])
+        else:
+            ids = charted.by_objective(found, {self.owner_id}, PANELS_PER_SLIDE).get(
+                self.owner_id, []
+            )
+        return tuple(ids[self.part * PANELS_PER_SLIDE : (self.part + 1) * PANELS_PER_SLIDE])
+
+    def figure(self) -> dict[str, Any] | None:
+        """The small multiples (None when there is no indicator to draw)."""
+        ids = self.ids()
+
+        def draw() -> dict[str, Any] | None:
+            drawn = charted.figures(list(ids), self.as_of, charts.MEETING)
+            found = charted.grids(
+                list(ids), drawn, PANELS_PER_SLIDE, self.title, charts.MEETING, heading=False
+            )
+            return found[0] if found else None
+
+        return (
+            per_version.memo("meeting_grid", (ids, self.as_of, self.title), draw) if ids else None
+        )
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What decides the deck's slides beyond the dashboard's figures, as plain rows (kept
+    per data version): each department's first plans and charted indicators, the overdue
+    plans, and whether the customer's voice has anything to show."""
+
+    plans: dict[int, list[Any]]  # department id -> its first plans
+    charted: dict[int, int]  # department id -> indicators charted (<= CHARTED_PER_DEPARTMENT)
+    overdue: list[Any]
+    voice: bool
+
+
+def outline(as_of: date) -> Outline:
+    """The outline at as_of, kept until a change touches more than QUIET_KINDS (an actual
+    moves statuses, not which plans are listed or how many indicators are charted)."""
+
+    def compute() -> Outline:
+        found = charted.by_department(charted.lines(as_of), CHARTED_PER_DEPARTMENT)
+        return Outline(
+            plans=plans_by_department(),
+            charted={department_id: len(ids) for department_id, ids in found.items()},
+            overdue=overdue_plans(as_of),
+            voice=Voice(as_of).heard(),
+        )
+
+    return per_version.memo("meeting_outline", as_of, compute, refresh=_unless_structure_changed)
+
+
 @dataclass
 class DepartmentSlide:
     """One department: its scorecard, results and first plans (open ones, soonest due first)."""
@@ -94,7 +181,7 @@ class DepartmentSlide:
     results: float | None
     plans: list[Any]
     overdue: set[int]
-    grids: list[dict[str, Any]] = field(default_factory=list)  # expected vs actual, per slide
+    grids: list[Grid] = field(default_factory=list)  # expected vs actual, one per slide
 
     @property
     def plan_total(self) -> int:
@@ -108,14 +195,14 @@ class Deck:
 
     as_of: date
     view: dashboard.Dashboard
-    changes: reviews.Changes
     overdue: list[Any]
     departments: list[DepartmentSlide]
-    objective_grids: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    objective_grids: dict[int, list[Grid]] = field(default_factory=dict)
     # The department leads, loaded once and kept while the deck renders (load_users).
     people: list[User] = field(default_factory=list, repr=False)
+    outline: Outline | None = None
 
-    @property
+    @cached_property
     def overdue_total(self) -> int:
         """Overdue plans of every live department (the scorecards' count)."""
         return sum(sc.overdue for _, sc in self.view.departments)
@@ -133,28 +220,19 @@ class Deck:
         return counts[rules.OFF_TRACK] + counts[rules.AT_RISK]
 
     @cached_property
-    def figures(self) -> dict[str, dict[str, Any]]:
-        """The deck's charts, by name."""
-        rows = [
-            charts.DepartmentRow(
-                name=d.name,
-                execution=sc.execution,
-                results=self.view.department_results.get(d.id),
-                plans=sc.plans,
-                overdue=sc.overdue,
-            )
-            for d, sc in self.view.departments
-        ]
-        view = self.view
-        by_service = [
-            (s.title, view.counts_by_service.get(s.id, {})) for s in view.service_strategies
-        ]
-        return {
-            "by_service": charts.objectives_by_service(by_service, surface=charts.MEETING),
-            "departments": charts.department_comparison(rows, surface=charts.MEETING),
-            "misses": charts.biggest_misses(view.misses, surface=charts.MEETING),
-            "overdue": charts.overdue_by_department(rows, surface=charts.MEETING),
-        }
+    def figures(self) -> Figures:
+        """The deck's charts, by name, each built when a slide first asks for it."""
+        return Figures(self)
+
+    @cached_property
+    def review(self) -> Review | None:
+        """The latest live review on or before the deck's day (one query)."""
+        return reviews.latest_review(self.as_of)
+
+    @cached_property
+    def changes(self) -> Since:
+        """What changed since the last review (or the last two weeks) up to the deck's day."""
+        return since(self.as_of, self.review)
 
     @property
     def off_track(self) -> list[tuple[Objective, rules.Rollup]]:
@@ -165,6 +243,53 @@ class Deck:
     def slides(self) -> list[Slide]:
         """The slides in order: every section's."""
         return [slide for section in SECTIONS for slide in section(self)]
+
+    def slide(self, slide_id: str) -> tuple[int, Slide] | None:
+        """(its index, the slide) of the slide with this id, or None."""
+        return next(((n, s) for n, s in enumerate(self.slides) if s.id == slide_id), None)
+
+
+class Figures:
+    """The deck's charts; each is built on first use (the deck page draws one of them)."""
+
+    def __init__(self, deck: Deck) -> None:
+        self.deck = deck
+
+    @cached_property
+    def rows(self) -> list[charts.DepartmentRow]:
+        view = self.deck.view
+        return [
+            charts.DepartmentRow(
+                name=d.name,
+                execution=sc.execution,
+                results=view.department_results.get(d.id),
+                plans=sc.plans,
+                overdue=sc.overdue,
+            )
+            for d, sc in view.departments
+        ]
+
+    @cached_property
+    def by_service(self) -> dict[str, Any]:
+        """Objectives by status per customer-service strategy."""
+        view = self.deck.view
+        counts = [(s.title, view.counts_by_service.get(s.id, {})) for s in view.service_strategies]
+        return charts.objectives_by_service(counts, surface=charts.MEETING)
+
+    @cached_property
+    def departments(self) -> dict[str, Any]:
+        """The departments compared: execution vs results, plans by state."""
+        return charts.department_comparison(self.rows, surface=charts.MEETING)
+
+    @cached_property
+    def misses(self) -> dict[str, Any]:
+        """The indicators furthest short of what was expected."""
+        return charts.biggest_misses(self.deck.view.misses, surface=charts.MEETING)
+
+    @cached_property
+    def overdue(self) -> dict[str, Any]:
+        """Overdue plans per department."""
+        return charts.overdue_by_department(self.rows, surface=charts.MEETING)
 
 
 Section = Callable[[Deck], list[Slide]]
@@ -218,23 +343,87 @@ def overdue(deck: Deck) -> list[Slide]:
     return slides
 
 
+def changes(deck: Deck) -> list[Slide]:
+    """What changed since the last review: counts by kind and the first changes, one slide
+    (the whole list is /reports/changes for the same two days)."""
+    return [Slide("slide-changes", "Changes since the last review", "changes")]
+
+
+# The changes slide lists these kinds in this order, the ones a meeting acts on first.
 CHANGE_KINDS = (
-    ("actuals", "New actuals"),
-    ("state_changes", "Plan state changes"),
-    ("new_plans", "New plans"),
-    ("check_ins", "Check-ins"),
+    ("status_changes", "objective statuses changed"),
+    ("state_changes", "plan states changed"),
+    ("new", "new items"),
+    ("archived", "items archived"),
+    ("progress_moves", "plans' progress moved"),
+    ("new_actuals", "new actuals"),
 )
 
 
-def changes(deck: Deck) -> list[Slide]:
-    """What changed since the last review: the counts, then each kind's list."""
-    slides = [Slide("slide-changes", "Changes since the last review", "changes")]
-    for key, title in CHANGE_KINDS:
-        listed = getattr(deck.changes, key)
-        if listed.items:
-            runs = [(key, run) for run in chunks(listed.items, CHANGES_PER_SLIDE)]
-            slides += parts(f"slide-changes-{key.replace('_', '-')}", title, "change_list", runs)
-    return slides
+@dataclass(frozen=True)
+class Change:
+    """One line of the changes slide: what kind of change, and of which item."""
+
+    kind: str  # a key of CHANGE_KINDS
+    item: compare.Item | compare.Move
+
+
+@dataclass
+class Since:
+    """The changes slide: from the end of `start` (the last review's day, or DEFAULT_DAYS
+    back) to the end of `end` (the deck's day), as compare.compare sees them."""
+
+    review: Review | None
+    start: date
+    end: date
+    comparison: compare.Comparison | None  # None when the two days are the same
+    kinds: tuple[tuple[str, str], ...] = CHANGE_KINDS
+
+    def count(self, kind: str) -> int:
+        """How many changes of this kind were found (at most compare.LISTED)."""
+        return len(getattr(self.comparison, kind)) if self.comparison else 0
+
+    def capped(self, kind: str) -> bool:
+        """Whether compare stopped listing this kind at its limit (there may be more)."""
+        return self.count(kind) >= compare.LISTED
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether some kind was cut at compare's limit (the total is then a lower bound)."""
+        return any(self.capped(kind) for kind, _ in CHANGE_KINDS)
+
+    @property
+    def total(self) -> int:
+        """Changes of every kind found."""
+        return sum(self.count(kind) for kind, _ in CHANGE_KINDS)
+
+    @cached_property
+    def listed(self) -> list[Change]:
+        """The first CHANGES_LISTED changes, kind by kind (CHANGE_KINDS; newest actuals first)."""
+        found: list[Change] = []
+        for kind, _ in CHANGE_KINDS:
+            items = getattr(self.comparison, kind) if self.comparison else []
+            if kind == "new_actuals":
+                items = list(reversed(items))
+            found += [Change(kind, item) for item in items[: CHANGES_LISTED - len(found)]]
+        return found
+
+    @property
+    def more(self) -> int:
+        """Changes found but not listed on the slide."""
+        return self.total - len(self.listed)
+
+
+def since(as_of: date, review: Review | None) -> Since:
+    """The changes from the last review (or DEFAULT_DAYS before as_of) to the end of as_of,
+    kept per data version (compare reads every plan of both days)."""
+    start = review.date if review is not None else as_of - timedelta(days=DEFAULT_DAYS)
+    if start >= as_of:
+        return Since(review, start, as_of, None)
+    found = per_version.memo(
+        "meeting_changes", (start, as_of), lambda: compare.compare(start, as_of)
+    )
+    return Since(review, start, as_of, found)
 
 
 def departments(deck: Deck) -> list[Slide]:
@@ -261,28 +450,42 @@ def departments(deck: Deck) -> list[Slide]:
     return slides
 
 
-@dataclass(frozen=True)
 class Voice:
-    """The customer's voice at the deck's date: NPS trend and loop, open follow-ups, radar."""
+    """The customer's voice at the deck's date: NPS trend and loop, open follow-ups, radar;
+    each read when its slide is drawn."""
 
-    nps: Any  # services.reads.nps.CustomerVoice
-    trend: dict[str, Any] | None
-    radar: dict[str, Any] | None
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+
+    @cached_property
+    def nps(self) -> nps_reads.CustomerVoice:
+        """The NPS by month, the closed loop and the open follow-ups."""
+        return nps_reads.customer_voice(self.as_of, ROWS_PER_SLIDE)
+
+    @cached_property
+    def trend(self) -> dict[str, Any] | None:
+        """NPS by month (None without a response)."""
+        months = self.nps.months
+        return nps_charts.trend(months, "NPS by month", surface="meeting") if months else None
+
+    @cached_property
+    def radar(self) -> dict[str, Any] | None:
+        """The latest service-health assessment's radar (None without one)."""
+        return health_reads.latest_radar(
+            self.as_of, title="Service health by element", height=700, surface=charts.MEETING
+        )
+
+    def heard(self) -> bool:
+        """Whether there is anything to show: responses, follow-ups waiting or a radar."""
+        return bool(self.trend or self.radar or self.nps.open_follow_ups)
 
 
 def customer_voice(deck: Deck) -> list[Slide]:
     """The customer's voice: the NPS trend and closed loop, then what detractors still wait
     for beside the latest service-health radar (DESIGN §7; seeds 002 and 004)."""
-    heard = nps_reads.customer_voice(deck.as_of, ROWS_PER_SLIDE)
-    trend = (
-        nps_charts.trend(heard.months, "NPS by month", surface="meeting") if heard.months else None
-    )
-    radar = health_reads.latest_radar(
-        deck.as_of, title="Service health by element", height=700, surface=charts.MEETING
-    )
-    if trend is None and radar is None and not heard.open_follow_ups:
+    if not deck.outline.voice:
         return []
-    voice = Voice(heard, trend, radar)
+    voice = Voice(deck.as_of)
     return [
         Slide("slide-voice", "Customer's voice: NPS", "voice_nps", voice),
         Slide(
@@ -378,21 +581,22 @@ def plans_by_department(limit: int = PLANS_PER_DEPARTMENT) -> dict[int, list[Any
 
 
 def build(as_of: date) -> Deck:
-    """The deck at as_of, in a fixed number of queries whatever the size of the data."""
+    """The deck at as_of: every slide's heading and what a slide needs to be drawn, in a
+    fixed number of queries whatever the size of the data. Figures and the comparison are
+    left for the slides that show them (Grid, Figures, Deck.changes)."""
     view = dashboard.build(as_of)
     people = load_users(d.lead_id for d, _ in view.departments)
-    plans = plans_by_department()
-    found = charted.lines(as_of)
-    per_department = charted.by_department(found, CHARTED_PER_DEPARTMENT)
+    kept = outline(as_of)
+    plans = kept.plans
     off = [o.id for o, r in view.attention if r.status == rules.OFF_TRACK][:OBJECTIVE_SLIDES]
-    per_objective = charted.by_objective(found, set(off), PANELS_PER_SLIDE)
-    ids = [i for group in (*per_department.values(), *per_objective.values()) for i in group]
-    drawn = charted.figures(ids, as_of, charts.MEETING)
 
-    def grids(indicator_ids: list[int], title: str) -> list[dict[str, Any]]:
-        return charted.grids(
-            indicator_ids, drawn, PANELS_PER_SLIDE, title, charts.MEETING, heading=False
-        )
+    def department_grids(d: Department) -> list[Grid]:
+        title = f"{d.name}: expected vs actual"
+        n = kept.charted.get(d.id, 0)
+        return [
+            Grid("department", d.id, k, title, as_of)
+            for k in range((n + PANELS_PER_SLIDE - 1) // PANELS_PER_SLIDE)
+        ]
 
     departments = [
         DepartmentSlide(
@@ -403,19 +607,19 @@ def build(as_of: date) -> Deck:
             overdue={
                 p.id for p in plans.get(d.id, []) if rules.plan_overdue(p.due_date, p.state, as_of)
             },
-            grids=grids(per_department.get(d.id, []), f"{d.name}: expected vs actual"),
+            grids=department_grids(d),
         )
         for d, sc in view.departments
     ]
     return Deck(
         as_of=as_of,
         view=view,
-        changes=reviews.changes_since(as_of),
-        overdue=overdue_plans(as_of),
+        overdue=kept.overdue,
         departments=departments,
         objective_grids={
-            oid: grids(ids_, "Its indicators: expected vs actual")
-            for oid, ids_ in per_objective.items()
+            oid: [Grid("objective", oid, 0, "Its indicators: expected vs actual", as_of)]
+            for oid in off
         },
         people=people,
+        outline=kept,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -52,17 +53,52 @@ def _page_number() -> int:
     return int(raw)
 
 
-@bp.route("")
-def deck():
-    """The slide deck: overview, scorecards, trouble, overdue, changes, each department."""
-    deck = pages.build(_as_of())
+def _slide_urls(as_of_args: dict[str, str]):
+    """slide_url(id, fragment=False): the address of a slide of the deck (the deck names
+    every slide: one url_for, not one per slide)."""
+    base = url_for("meetings.slide", slide_id="-")[:-1]
+
+    def slide_url(slide_id: str, fragment: bool = False) -> str:
+        query = urlencode(({"fragment": "1"} if fragment else {}) | as_of_args)
+        return base + quote(slide_id, safe="") + (f"?{query}" if query else "")
+
+    return slide_url
+
+
+def _render_deck(template: str, deck: pages.Deck, **context):
+    """A page of the deck; links keep the deck's ?as_of= when it is not today."""
+    shown_today = deck.as_of == today()
+    as_of_args = {} if shown_today else {"as_of": deck.as_of.isoformat()}
     return render_template(
-        "meetings/deck.html",
+        template,
         deck=deck,
         today=today(),
+        as_of_args=as_of_args,
+        slide_url=_slide_urls(as_of_args),
         fmt_number=charts.fmt_number,
-        state_change=reviews.state_change,
+        **context,
     )
+
+
+@bp.route("")
+def deck():
+    """The slide deck: overview, scorecards, trouble, overdue, changes, each department.
+    The first slide is drawn; meeting.js fetches each other one before it is shown."""
+    return _render_deck("meetings/deck.html", pages.build(_as_of()))
+
+
+@bp.route("/slides/<slide_id>")
+def slide(slide_id: str):
+    """One slide of the deck at ?as_of=: on a page of its own (the deck's plain links), or
+    alone with ?fragment=1 (what meeting.js puts into the deck)."""
+    deck = pages.build(_as_of())
+    found = deck.slide(slide_id)
+    if found is None:
+        abort(404, description="This meeting has no such slide.")
+    number, shown = found
+    if request.args.get("fragment") == "1":
+        return _render_deck("meetings/slide_fragment.html", deck, slide=shown)
+    return _render_deck("meetings/slide_page.html", deck, slide=shown, number=number)
 
 
 @bp.route("/reviews")

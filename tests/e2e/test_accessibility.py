@@ -44,6 +44,7 @@ PAGES = [
     ("ceo@demo.test", "/reports/alignment"),
     ("ceo@demo.test", "/reports/matrix"),
     ("ceo@demo.test", "/meeting"),
+    ("ceo@demo.test", "/meeting/slides/slide-changes"),
     ("ceo@demo.test", "/meeting/reviews"),
     ("ceo@demo.test", "/meeting/reviews/new"),
     ("ceo@demo.test", "/exports/"),

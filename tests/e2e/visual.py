@@ -115,11 +115,14 @@ class Found:
 
 
 def wait_for_charts(page, timeout: float = 10) -> None:
-    """Until every chart container is drawn (Plotly's responsive resize settled, too)."""
+    """Until every chart container is drawn (Plotly's responsive resize settled, too), and
+    nothing is still being fetched."""
     page.wait_for_load_state("load")
     deadline = time.monotonic() + timeout
     waiting = "() => [...document.querySelectorAll('[data-figure]')]"
     waiting += ".filter(el => !el.classList.contains('chart-drawn')).length"
+    # ... and every part still being fetched (a meeting slide: static/js/meeting.js)
+    waiting += " + document.querySelectorAll('[aria-busy=\"true\"]').length"
     while page.evaluate(waiting) and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     page.wait_for_timeout(150)  # Plotly's resize after a layout change is debounced
