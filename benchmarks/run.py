@@ -73,6 +73,10 @@ TARGETS = [
     Target("/reports/matrix"),
     Target("/reports/my-updates"),
     Target("/meeting"),
+    # Two slides as meeting.js fetches them on →: a department's expected vs actual, and
+    # the changes since the last review (compare.py between two days).
+    Target("/meeting/slides/slide-department-sales-results?fragment=1"),
+    Target("/meeting/slides/slide-changes?fragment=1"),
     Target("/meeting/reviews"),
     Target("/service-health"),
     Target("/service-health/assessments"),
