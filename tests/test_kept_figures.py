@@ -5,15 +5,18 @@ a change they can follow (an actual) is followed, not computed again."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from strategy_app.departments import indicators as department_indicators
 from strategy_app.extensions import db
+from strategy_app.meetings import pages as meeting_pages
 from strategy_app.models import Measurement
+from strategy_app.services.evaluation import clock
 from strategy_app.services.plumbing import data_version, per_version
-from strategy_app.services.reads import dashboard, indicator_list, my_updates
+from strategy_app.services.reads import compare, dashboard, indicator_list, my_updates
 from tests.conftest import FIXED_TODAY
 from tests.test_refresh import CHANGES, first_indicator_of, world  # noqa: F401 (a fixture)
 
@@ -109,3 +112,48 @@ def test_an_actual_is_followed_not_computed_again(world, lead, monkeypatch, plan
     # a person's count is worked out again only when the actual was on one of theirs
     assert calls == {"ranking": 0, "rows": 0, "lines": 0, "waiting": 1 if plan == 0 else 0}
     assert after == afresh(lead)
+
+
+def _changes(as_of: date) -> tuple:
+    found = meeting_pages.since(as_of, None)
+    return found.total, [(c.kind, c.item) for c in found.listed], found.comparison
+
+
+@pytest.mark.parametrize("actual", ["new", "edited", "one from before the start, edited"])
+def test_the_meetings_changes_follow_an_actual_entered_in_the_meeting(
+    world,  # noqa: F811
+    monkeypatch,
+    actual,
+):
+    """The deck's "changes since the last review" (compare.py between the start and today)
+    after an actual entered today: followed, not read again, and the same as afresh."""
+    indicator = first_indicator_of(world["plans"][0])
+    with clock.travel(FIXED_TODAY - timedelta(days=3)):  # after the start (14 days back)
+        recent = Measurement(indicator=indicator, date=date(2026, 6, 11), value=41.0)
+        db.session.add(recent)
+        db.session.commit()
+    with clock.travel(FIXED_TODAY):
+        before = _changes(FIXED_TODAY)
+        db.session.commit()
+        calls = []
+        real = compare.days
+        monkeypatch.setattr(compare, "days", lambda *a: calls.append(1) or real(*a))
+        if actual == "new":
+            db.session.add(Measurement(indicator=indicator, date=date(2026, 6, 14), value=77.0))
+        elif actual == "edited":
+            recent.value = 12.0
+        else:  # written long before the start: its value then was never read
+            old = db.session.scalar(
+                sa.select(Measurement).where(
+                    Measurement.indicator_id == indicator.id, Measurement.id != recent.id
+                )
+            )
+            old.value = 3.0
+        db.session.commit()
+        after = _changes(FIXED_TODAY)
+        assert calls == ([1] if actual.startswith("one from before") else [])
+        assert after != before, "the actual moved nothing on the slide"
+        db.session.commit()
+        data_version.cache().clear()
+        per_version.clear()
+        assert after == _changes(FIXED_TODAY)

@@ -32,6 +32,7 @@ from strategy_app.departments.pages import load_users
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Objective, Review, ServiceStrategy, User
 from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation.clock import today
 from strategy_app.services.plumbing import data_version, per_version
 from strategy_app.services.reads import compare, dashboard
 from strategy_app.services.reads import health as health_reads
@@ -420,10 +421,21 @@ def since(as_of: date, review: Review | None) -> Since:
     start = review.date if review is not None else as_of - timedelta(days=DEFAULT_DAYS)
     if start >= as_of:
         return Since(review, start, as_of, None)
-    found = per_version.memo(
-        "meeting_changes", (start, as_of), lambda: compare.compare(start, as_of)
+    both = per_version.memo(
+        "meeting_changes",
+        (start, as_of),
+        lambda: compare.days(start, as_of),
+        refresh=lambda old, touched: _follow(old, touched, start, as_of),
     )
-    return Since(review, start, as_of, found)
+    return Since(review, start, as_of, compare.difference(start, as_of, both))
+
+
+def _follow(old: compare.Days, touched, start: date, as_of: date) -> compare.Days | None:
+    """After changes to actuals alone, made today, the days compared follow them (the
+    earlier day stays as it was): an actual entered in the meeting shows at once."""
+    if touched.kinds <= {"Measurement"} and as_of >= today():
+        return compare.follow_actuals(old, start, as_of, touched.of("Measurement"))
+    return None
 
 
 def departments(deck: Deck) -> list[Slide]:

@@ -7,8 +7,8 @@ objectives whose status changed, plans whose state or progress moved, and new ac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date
 
 import sqlalchemy as sa
 
@@ -160,6 +160,16 @@ def compare(
 ) -> Comparison:
     """What changed from the end of start to the end of end (within one objective or one
     department when given). The request's own day is shown again afterwards."""
+    return difference(start, end, days(start, end, objective_id, department_id))
+
+
+Days = tuple[_Day, _Day]  # (the end of start, the end of end)
+
+
+def days(
+    start: date, end: date, objective_id: int | None = None, department_id: int | None = None
+) -> Days:
+    """The items in scope at the end of start and at the end of end, as compare reads them."""
     shown = history.in_past()
     try:
         after = _read(end, objective_id, department_id, actuals_after=start)
@@ -169,6 +179,50 @@ def compare(
             history.enter(shown)
         else:
             history.leave()
+    return before, after
+
+
+def follow_actuals(old: Days, start: date, end: date, changed: frozenset[int]) -> Days | None:
+    """The two days after changes to the actuals changed alone, made today (end is today):
+    the later day takes them as they are now (one query) and its objectives' statuses from
+    the overview; the earlier day is as it was. None when one of those actuals already
+    stood at the end of start and its value then was not read (compute afresh)."""
+    before, after = old
+    rows = {
+        m.id: m
+        for m in db.session.execute(
+            sa.select(
+                Measurement.id,
+                Measurement.indicator_id,
+                Measurement.date,
+                Measurement.value,
+                Measurement.created_at,
+            ).where(Measurement.id.in_(sorted(changed)))
+        )
+    }
+    since = history.end_of(start)
+    actuals = dict(after.actuals)
+    for mid in changed:
+        row = rows.get(mid)
+        if row is None:
+            actuals.pop(mid, None)  # deleted
+            continue
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        if created < since and mid not in before.actuals:
+            return None
+        if row.indicator_id in after.indicators:
+            actuals[mid] = (row.indicator_id, row.date, row.value)
+    statuses = {
+        oid: rollup.status
+        for oid, rollup in metrics.overview(end).rollups.items()
+        if oid in after.objectives
+    }
+    return before, replace(after, actuals=actuals, statuses=statuses)
+
+
+def difference(start: date, end: date, both: Days) -> Comparison:
+    """The changes between the two days read."""
+    before, after = both
     out = Comparison(start, end)
     for kind, then, now in (
         ("objective", before.objectives, after.objectives),
