@@ -421,20 +421,30 @@ def since(as_of: date, review: Review | None) -> Since:
     start = review.date if review is not None else as_of - timedelta(days=DEFAULT_DAYS)
     if start >= as_of:
         return Since(review, start, as_of, None)
-    both = per_version.memo(
+    _days, found = per_version.memo(
         "meeting_changes",
         (start, as_of),
-        lambda: compare.days(start, as_of),
+        lambda: _compared(start, as_of, compare.days(start, as_of)),
         refresh=lambda old, touched: _follow(old, touched, start, as_of),
     )
-    return Since(review, start, as_of, compare.difference(start, as_of, both))
+    return Since(review, start, as_of, found)
 
 
-def _follow(old: compare.Days, touched, start: date, as_of: date) -> compare.Days | None:
+Compared = tuple[compare.Days, compare.Comparison]
+
+
+def _compared(
+    start: date, as_of: date, days: compare.Days | None, moved: compare.Comparison | None = None
+) -> Compared | None:
+    return None if days is None else (days, compare.difference(start, as_of, days, moved))
+
+
+def _follow(old: Compared, touched, start: date, as_of: date) -> Compared | None:
     """After changes to actuals alone, made today, the days compared follow them (the
     earlier day stays as it was): an actual entered in the meeting shows at once."""
     if touched.kinds <= {"Measurement"} and as_of >= today():
-        return compare.follow_actuals(old, start, as_of, touched.of("Measurement"))
+        followed = compare.follow_actuals(old[0], start, as_of, touched.of("Measurement"))
+        return _compared(start, as_of, followed, moved=old[1])
     return None
 
 

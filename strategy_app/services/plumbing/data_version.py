@@ -221,6 +221,12 @@ def _all_after(after: int, upto: int, day) -> bool:
     recent = _recent(after, upto)
     if recent is not None:
         return all(_aware(at) >= end for _touched, at in recent)
+    return _per_transaction(
+        ("all after", after, upto, day), lambda: _read_all_after(after, upto, end)
+    )
+
+
+def _read_all_after(after: int, upto: int, end: datetime) -> bool:
     count, first = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(DataChange.at)).where(
             DataChange.seq > after, DataChange.seq <= upto
@@ -238,15 +244,21 @@ def touched_between(after: int, upto: int) -> Touched | None:
     recent = _recent(after, upto)
     if recent is not None:
         return _combined([touched for touched, _at in recent])
+    return _per_transaction(("between", after, upto), lambda: _touched_between(after, upto))
+
+
+def _per_transaction(key: tuple, read: Callable[[], T]) -> T:
+    """read(), once per transaction for the same key (every keeper of figures on a page
+    asks the same of the changes)."""
     session = db.session()
     kept = session.info.setdefault(_BETWEEN_KEY, {})
     transaction = session.get_transaction()
     if kept.get("transaction") is not transaction:
         kept.clear()
         kept["transaction"] = transaction
-    if (after, upto) not in kept:
-        kept[(after, upto)] = _touched_between(after, upto)
-    return kept[(after, upto)]
+    if key not in kept:
+        kept[key] = read()
+    return kept[key]
 
 
 def _touched_between(after: int, upto: int) -> Touched | None:

@@ -220,9 +220,16 @@ def follow_actuals(old: Days, start: date, end: date, changed: frozenset[int]) -
     return before, replace(after, actuals=actuals, statuses=statuses)
 
 
-def difference(start: date, end: date, both: Days) -> Comparison:
-    """The changes between the two days read."""
+def difference(start: date, end: date, both: Days, moved: Comparison | None = None) -> Comparison:
+    """The changes between the two days read. moved: the comparison before changes to
+    actuals alone (follow_actuals): only the statuses and the actuals are compared again."""
     before, after = both
+    if moved is not None:
+        return replace(
+            moved,
+            status_changes=_status_changes(before, after),
+            new_actuals=_new_actuals(before, after),
+        )
     out = Comparison(start, end)
     for kind, then, now in (
         ("objective", before.objectives, after.objectives),
@@ -238,10 +245,7 @@ def difference(start: date, end: date, both: Days) -> Comparison:
             if values[1] and not (item_id in now and now[item_id][1]):
                 title = now[item_id][0] if item_id in now else values[0]
                 out.archived.append(Item(kind, item_id, title))
-    for oid, status in after.statuses.items():
-        if oid in before.statuses and before.statuses[oid] != status:
-            title = after.objectives[oid][0]
-            out.status_changes.append(Move("objective", oid, title, before.statuses[oid], status))
+    out.status_changes = _status_changes(before, after)
     for pid, (title, live, state, progress) in after.plans.items():
         if not live or pid not in before.plans:
             continue
@@ -250,17 +254,25 @@ def difference(start: date, end: date, both: Days) -> Comparison:
             out.state_changes.append(Move("plan", pid, title, old_state, state))
         if old_progress != progress:
             out.progress_moves.append(Move("plan", pid, title, old_progress, progress))
+    out.new_actuals = _new_actuals(before, after)
+    for kind_list in (out.new, out.archived, out.state_changes, out.progress_moves):
+        del kind_list[LISTED:]
+    return out
+
+
+def _status_changes(before: _Day, after: _Day) -> list[Move]:
+    found = []
+    for oid, status in after.statuses.items():
+        if oid in before.statuses and before.statuses[oid] != status:
+            title = after.objectives[oid][0]
+            found.append(Move("objective", oid, title, before.statuses[oid], status))
+    return found[:LISTED]
+
+
+def _new_actuals(before: _Day, after: _Day) -> list[Move]:
+    found = []
     for mid, (indicator_id, day, value) in sorted(after.actuals.items(), key=lambda a: a[1][1]):
         if before.actuals.get(mid, (None, None, None))[2] != value:
             name = after.indicators[indicator_id][0]
-            out.new_actuals.append(Move("indicator", indicator_id, name, day, value))
-    for kind_list in (
-        out.new,
-        out.archived,
-        out.status_changes,
-        out.state_changes,
-        out.progress_moves,
-    ):
-        del kind_list[LISTED:]
-    out.new_actuals = out.new_actuals[-LISTED:]
-    return out
+            found.append(Move("indicator", indicator_id, name, day, value))
+    return found[-LISTED:]
