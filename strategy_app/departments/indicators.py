@@ -54,22 +54,20 @@ def lines(as_of: date) -> list[Line]:
 _READS = frozenset(
     {"Indicator", "Milestone", "Measurement", "ActionPlan", "Objective", "ServiceStrategy"}
 )
-_RESULTS_ONLY = frozenset({"Measurement", "Milestone"})
 
 
 def _with_new_statuses(old: list[Line], touched, as_of: date) -> list[Line] | None:
     """The lines after changes to actuals and milestones alone: the same indicators with
     their statuses now, worst first again (None: anything else changed)."""
-    if not touched.kinds <= _RESULTS_ONLY:
-        return None
-    results = metrics.overview(as_of).results
-    lines = []
-    for line in old:
-        result = results.get(line.id)
-        if result is None:
-            return None
-        lines.append(line if result.status == line.status else replace(line, status=result.status))
-    return sorted(lines, key=lambda x: (WORST_FIRST[x.status], x.id))
+    lines = metrics.follow_results(
+        old,
+        touched,
+        as_of,
+        lambda line, result: (
+            line if result.status == line.status else replace(line, status=result.status)
+        ),
+    )
+    return None if lines is None else sorted(lines, key=lambda x: (WORST_FIRST[x.status], x.id))
 
 
 def _lines(as_of: date) -> list[Line]:

@@ -31,7 +31,7 @@ from strategy_app.departments import indicators as charted
 from strategy_app.departments.pages import load_users
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Objective, Review, ServiceStrategy, User
-from strategy_app.services.evaluation import rules
+from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.clock import today
 from strategy_app.services.plumbing import data_version, per_version
 from strategy_app.services.reads import compare, dashboard
@@ -258,17 +258,7 @@ class Figures:
 
     @cached_property
     def rows(self) -> list[charts.DepartmentRow]:
-        view = self.deck.view
-        return [
-            charts.DepartmentRow(
-                name=d.name,
-                execution=sc.execution,
-                results=view.department_results.get(d.id),
-                plans=sc.plans,
-                overdue=sc.overdue,
-            )
-            for d, sc in view.departments
-        ]
+        return self.deck.view.department_rows
 
     @cached_property
     def by_service(self) -> dict[str, Any]:
@@ -442,7 +432,7 @@ def _compared(
 def _follow(old: Compared, touched, start: date, as_of: date) -> Compared | None:
     """After changes to actuals alone, made today, the days compared follow them (the
     earlier day stays as it was): an actual entered in the meeting shows at once."""
-    if touched.kinds <= {"Measurement"} and as_of >= today():
+    if touched.kinds <= metrics.ACTUALS_ONLY and as_of >= today():
         followed = compare.follow_actuals(old[0], start, as_of, touched.of("Measurement"))
         return _compared(start, as_of, followed, moved=old[1])
     return None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,6 +28,8 @@ from strategy_app.services.evaluation import rules
 
 # Above this many ids, a query loads the rows of every item and keeps those asked for.
 from strategy_app.services.plumbing import data_version
+
+T = TypeVar("T")
 
 _IN_LIST_LIMIT = 500
 
@@ -357,6 +360,30 @@ def _overview(as_of: date, objective_ids: Iterable[int] | None) -> Overview:
     return Overview(as_of, results, rollups, scorecards, objective_service, parts, sums)
 
 
+# Changes of these kinds of rows move indicators' results and nothing else: actuals alone,
+# or actuals and milestones (what figures kept beside the overview can follow).
+ACTUALS_ONLY = frozenset({"Measurement"})
+RESULTS_ONLY = frozenset({"Measurement", "Milestone"})
+
+
+def follow_results(
+    old: Sequence[T], touched: data_version.Touched, as_of: date, moved: Callable[[T, Any], T]
+) -> list[T] | None:
+    """Figures kept per indicator (items with an .id) after changes to actuals and
+    milestones alone: moved(item, its result now) for each, from the refreshed overview;
+    None when anything else changed, or an indicator is no longer counted (compute afresh)."""
+    if not touched.kinds <= RESULTS_ONLY:
+        return None
+    results = overview(as_of).results
+    out = []
+    for item in old:
+        result = results.get(item.id)
+        if result is None:
+            return None
+        out.append(moved(item, result))
+    return out
+
+
 # The kinds of rows the overview reads; a change of any other kind leaves it as it is.
 _THROUGH_OBJECTIVE = {"Objective", "ActionPlan", "Indicator", "Milestone", "Measurement"}
 _EVERYTHING = data_version.WIDE_KINDS
@@ -404,7 +431,7 @@ def _refresh(old: Overview, touched: data_version.Touched) -> Overview | None:
     """The overview after changes, from the one before: only the objectives they touched are
     computed again, with the scorecards of the departments of their plans (then and now).
     None when that is not worth it (the changes touched too much)."""
-    if touched.kinds <= {"Measurement"}:
+    if touched.kinds <= ACTUALS_ONLY:
         return _with_new_actuals(old, touched.ref("indicator_id"))
     found = touched_objectives(touched)
     if found is None or len(found[0]) > _IN_LIST_LIMIT // 2:

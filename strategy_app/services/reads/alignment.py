@@ -43,7 +43,7 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
-from strategy_app.services.evaluation import metrics
+from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.rules import checkpoints, no_recent_actual
 from strategy_app.services.plumbing import data_version
 
@@ -340,7 +340,7 @@ def _all_parts(as_of: date) -> dict[int, _Part]:
 
 
 def _refresh(old: dict[int, _Part], touched: data_version.Touched, as_of: date):
-    if touched.kinds <= {"Measurement"}:
+    if touched.kinds <= metrics.ACTUALS_ONLY:
         return _with_new_actuals(old, touched.ref("indicator_id"), as_of)
     found = metrics.touched_objectives(touched)
     if found is None or len(found[0]) > IN_LIST_LIMIT // 2:
@@ -353,17 +353,23 @@ def _refresh(old: dict[int, _Part], touched: data_version.Touched, as_of: date):
     return parts
 
 
+# What the stale-indicator findings read of an indicator.
+_INDICATOR_COLUMNS = (
+    Indicator.id,
+    Indicator.name,
+    Indicator.objective_id,
+    Indicator.action_plan_id,
+    Indicator.baseline_date,
+    Indicator.target_date,
+)
+
+
 def _with_new_actuals(old: dict[int, _Part], moved: frozenset[int], as_of: date):
     """The parts after changes to the actuals of the indicators moved alone: only whether
     those indicators have had a recent actual is looked at again (three queries)."""
     rows = db.session.execute(
         sa.select(
-            Indicator.id,
-            Indicator.name,
-            Indicator.objective_id,
-            Indicator.action_plan_id,
-            Indicator.baseline_date,
-            Indicator.target_date,
+            *_INDICATOR_COLUMNS,
             sa.func.coalesce(Indicator.objective_id, ActionPlan.objective_id).label("serves"),
             ActionPlan.state,
             ActionPlan.archived_at,
@@ -376,7 +382,12 @@ def _with_new_actuals(old: dict[int, _Part], moved: frozenset[int], as_of: date)
         r
         for r in rows
         if r.serves in old
-        and (r.action_plan_id is None or (r.archived_at is None and r.state != "cancelled"))
+        and (
+            r.action_plan_id is None
+            or rules.plan_counts(
+                rules.PlanFacts(r.action_plan_id, r.state, 0, None, r.archived_at is not None)
+            )
+        )
     ]
     found: dict[int, list[tuple[int, Finding]]] = defaultdict(list)
     serves = {r.id: r.serves for r in counted}
@@ -411,16 +422,7 @@ def _parts(as_of: date, wanted: set[int] | None) -> dict[int, _Part]:
     plans = _counting_plans(objective_ids, few)
     plan_objective = {p.id: p.objective_id for p in plans}
     indicator_query = (
-        sa.select(
-            Indicator.id,
-            Indicator.name,
-            Indicator.objective_id,
-            Indicator.action_plan_id,
-            Indicator.baseline_date,
-            Indicator.target_date,
-        )
-        .where(Indicator.archived_at.is_(None))
-        .order_by(Indicator.id)
+        sa.select(*_INDICATOR_COLUMNS).where(Indicator.archived_at.is_(None)).order_by(Indicator.id)
     )
     if few and len(plan_objective) <= IN_LIST_LIMIT:
         indicator_query = indicator_query.where(

@@ -54,9 +54,9 @@ class Dashboard:
     recent_check_ins: list[Any]
 
     @cached_property
-    def figures(self) -> dict[str, dict[str, Any]]:
-        """The dashboard's charts, by name."""
-        rows = [
+    def department_rows(self) -> list[charts.DepartmentRow]:
+        """Each live department's execution, results, plans by state and overdue count."""
+        return [
             charts.DepartmentRow(
                 name=d.name,
                 execution=sc.execution,
@@ -66,6 +66,11 @@ class Dashboard:
             )
             for d, sc in self.departments
         ]
+
+    @cached_property
+    def figures(self) -> dict[str, dict[str, Any]]:
+        """The dashboard's charts, by name."""
+        rows = self.department_rows
         by_service = [
             (s.title, self.counts_by_service.get(s.id, {})) for s in self.service_strategies
         ]
@@ -143,17 +148,13 @@ def _ranking(figures: metrics.Overview, as_of: date) -> _Ranking:
     return _ranked(figures, _departments_of_indicators(), _misses(figures, as_of))
 
 
-# Changes of these kinds move only indicators' results: the ranking follows them.
-_RESULTS_ONLY = frozenset({"Measurement", "Milestone"})
-
-
 def _follow(
     old: _Ranking, touched: data_version.Touched, figures: metrics.Overview, as_of: date
 ) -> _Ranking | None:
     """The ranking after changes to actuals and milestones alone: the objectives ranked
     again from the overview, and the misses of the indicators they touched worked out again
     (one query on those few); None when anything else changed."""
-    if not touched.kinds <= _RESULTS_ONLY:
+    if not touched.kinds <= metrics.RESULTS_ONLY:
         return None
     moved = touched.ref("indicator_id")
     kept = [m for m in old.every_miss if m.id not in moved]

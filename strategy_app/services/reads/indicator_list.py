@@ -72,22 +72,19 @@ _READS = frozenset(
         "Department",
     }
 )
-_RESULTS_ONLY = frozenset({"Measurement", "Milestone"})
 
 
 def _with_new_results(old: list[Row], touched, as_of: date) -> list[Row] | None:
     """The rows after changes to actuals and milestones alone: the same indicators with
     their results now, in order again (None: anything else changed, read them afresh)."""
-    if not touched.kinds <= _RESULTS_ONLY:
-        return None
-    results = metrics.overview(as_of).results
-    rows = []
-    for r in old:
-        result = results.get(r.id)
-        if result is None:
-            return None
-        rows.append(r if result == r.result else replace(r, result=result))
-    rows.sort(key=_order)
+    rows = metrics.follow_results(
+        old,
+        touched,
+        as_of,
+        lambda r, result: r if result == r.result else replace(r, result=result),
+    )
+    if rows is not None:
+        rows.sort(key=_order)
     return rows
 
 

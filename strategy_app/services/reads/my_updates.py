@@ -192,7 +192,7 @@ _FOLLOW_UP_READS = frozenset({"FollowUp", "NpsResponse"})
 def _unless_their_actuals(old: tuple, touched: data_version.Touched) -> tuple | None:
     """The figures kept (whose last part is the ids of the person's indicators) after changes
     that touched only actuals: still right if none of those actuals was on one of theirs."""
-    if touched.kinds <= {"Measurement"} and touched.ref("indicator_id").isdisjoint(old[-1]):
+    if touched.kinds <= metrics.ACTUALS_ONLY and touched.ref("indicator_id").isdisjoint(old[-1]):
         return old
     return None
 
