@@ -28,7 +28,7 @@ from strategy_app.models import ApiToken, AuditEvent, LoginThrottle
 from strategy_app.services.dataio import backup
 from strategy_app.services.plumbing import audit, throttle
 from strategy_app.services.writes import tokens
-from tests import factories
+from tests import factories, rate_clock
 from tests.conftest import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -387,21 +387,23 @@ def test_api_refusals_are_audited_once_per_window(client, make, db_session):
     assert _refusals() == 1
 
 
-def test_pages_are_rate_limited_per_address(app_factory):
+def test_pages_are_rate_limited_per_address(app_factory, monkeypatch):
+    rate_clock.freeze(monkeypatch)  # the minute cannot roll over between the requests
     app = app_factory(WEB_RATE_LIMIT_PER_ADDRESS=3)
     client = app.test_client()
     for _ in range(3):
         assert client.get("/login").status_code == 200
     r = client.get("/login")
     assert r.status_code == 429
-    assert int(r.headers["Retry-After"]) > 0
+    assert r.headers["Retry-After"] == rate_clock.FROZEN_RETRY_AFTER
     assert "Too many requests" in r.get_data(as_text=True)
     other = app.test_client()
     assert other.get("/login", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 200
     assert client.get("/healthz").status_code == 200  # probes are not counted
 
 
-def test_pages_are_rate_limited_per_signed_in_user(app_factory):
+def test_pages_are_rate_limited_per_signed_in_user(app_factory, monkeypatch):
+    rate_clock.freeze(monkeypatch)
     app = app_factory(WEB_RATE_LIMIT_PER_USER=3)
     with app.app_context():
         factories.user("viewer", email="v@example.test")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json as jsonlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -47,6 +46,7 @@ from strategy_app.models import (
 )
 from strategy_app.models.base import utcnow
 from strategy_app.services.writes.tokens import create_token
+from tests import rate_clock
 
 PREFIX = "/api/v1"
 _NO_BODY = object()
@@ -176,17 +176,10 @@ def build_world(make) -> World:
     return w
 
 
-# 20.5 s before a minute's end: the rate limiter's fixed window cannot roll over mid-test.
-FROZEN_CLOCK = 1_000_000.5
-FROZEN_RETRY_AFTER = "20"
-
-
 @pytest.fixture
 def frozen_rate_clock(monkeypatch):
-    """Stop the rate limiter's clock (only its own: time.time elsewhere runs on)."""
-    from strategy_app.services.plumbing import ratelimit
-
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: FROZEN_CLOCK))
+    """Stop the rate limiter's clock (tests/rate_clock.py)."""
+    rate_clock.freeze(monkeypatch)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.writes.tokens import create_token
 from tests import factories
 from tests.api.conftest import (
-    FROZEN_RETRY_AFTER,
     SINGLES,
     Api,
     assert_error,
@@ -34,6 +33,7 @@ from tests.api.conftest import (
     valid_bodies,
 )
 from tests.conftest import FIXED_TODAY
+from tests.rate_clock import FROZEN_RETRY_AFTER
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COMMON = {"id", "archived_at", "created_at", "updated_at"}

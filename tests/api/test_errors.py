@@ -10,7 +10,6 @@ import pytest
 from strategy_app.extensions import db
 from tests import factories
 from tests.api.conftest import (
-    FROZEN_RETRY_AFTER,
     SINGLES,
     Api,
     assert_error,
@@ -20,6 +19,7 @@ from tests.api.conftest import (
     snapshot,
     valid_bodies,
 )
+from tests.rate_clock import FROZEN_RETRY_AFTER
 
 XSS = "<script>alert('x')</script>"
 SQL = "Robert'); DROP TABLE objectives; --"
