@@ -358,6 +358,11 @@ def test_timeline_bars_start_at_the_start_and_last_until_due():
     ]
     assert figure["layout"]["shapes"][0]["x0"] == "2026-06-15"
     assert figure["layout"]["annotations"][0]["text"] == "today"
+    # first plan on top; under the last one an empty band holds the today label (y=0 is the
+    # bottom of the plot), so the label never covers a bar
+    assert figure["layout"]["yaxis"]["range"] == [3.5, -0.5]
+    assert figure["layout"]["annotations"][0]["y"] == 0
+    assert figure["layout"]["annotations"][0]["yanchor"] == "bottom"
     assert figure["layout"]["meta"]["table"]["rows"][0][-1] == "✖ overdue"
     serialisable(figure)
 

@@ -117,8 +117,10 @@ def timeline(
             "layout": layout(
                 "Plans per department over time",
                 "Date",
-                "Department · plan" if s.columns > 1 else "",
-                height=200 + int(s.font * 2.4) * max(len(items), 1),
+                "",  # each label says "Department · plan"; an axis title ran into them
+                # one row more than the plans: the band under the last bar holds the
+                # today label, so it never covers a bar
+                height=200 + int(s.font * 2.4) * (max(len(items), 1) + 1),
                 barmode="overlay",
                 shapes=[shape],
                 annotations=[note]
@@ -131,7 +133,9 @@ def timeline(
         # Dates along the top, where a tall chart starts; the legend under the plot.
         figure["layout"]["xaxis"].update(type="date", side="top")
         figure["layout"]["yaxis"].update(
-            autorange="reversed", categoryorder="array", categoryarray=names
+            categoryorder="array",
+            categoryarray=names,
+            range=[len(items) + 0.5, -0.5],  # first plan on top, an empty band at the bottom
         )
         if s.columns == 1:
             short = labels((f"{b.department} · {b.title}" for b in items), width=22)
