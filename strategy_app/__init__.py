@@ -116,6 +116,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(numbers.fmt, "number")
     app.add_template_filter(numbers.pct, "percent")
+    app.add_template_filter(numbers.day, "day")
     app.add_template_global(numbers.decimals_of, "decimals_of")
 
 

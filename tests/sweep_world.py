@@ -164,14 +164,18 @@ def _build() -> World:
 
 
 def reminder_objects() -> dict[str, int]:
-    """hook (a webhook) and hook_failed (a delivery to it that failed), for issue 16's routes."""
+    """hook (a webhook), hook_failed (a delivery to it that failed) and hook_old (an archived
+    webhook), for issue 16's routes."""
     hook = Webhook(name="Chat", url="https://203.0.113.10/hook", events=["off_track"])
+    old = Webhook(
+        name="Old chat", url="https://203.0.113.11/hook", events=["off_track"], archived_at=utcnow()
+    )
     failed = WebhookDelivery(
         webhook=hook, event="off_track", payload={}, status="failed", next_attempt_at=utcnow()
     )
-    db.session.add_all([hook, failed])
+    db.session.add_all([hook, failed, old])
     db.session.flush()
-    return {"hook": hook.id, "hook_failed": failed.id}
+    return {"hook": hook.id, "hook_failed": failed.id, "hook_old": old.id}
 
 
 def _dump() -> dict[sa.Table, list[dict]]:

@@ -127,14 +127,16 @@ def routes(w: dict) -> list[tuple[str, str, dict | None]]:
         ("GET", "/admin/webhooks", None),
         ("POST", "/admin/webhooks", {"name": "Chat", "url": "https://203.0.113.1/h"}),
         ("POST", "/admin/webhooks/1/switch", {}),
+        ("GET", "/admin/webhooks/1/archive", None),  # the confirmation
         ("POST", "/admin/webhooks/1/archive", {}),
+        ("POST", "/admin/webhooks/1/restore", {}),  # the Undo
         ("POST", "/admin/webhooks/deliveries/1/retry", {}),
         ("GET", "/admin/outbox", None),
         ("GET", "/admin/outbox/20260101T000000-000000000000.eml", None),
     ]
 
 
-ROUTE_COUNT = 19 + 7 + 1  # + issue 16's, + issue 15's archive confirmation
+ROUTE_COUNT = 19 + 7 + 1 + 2  # + issue 16's, + issue 15's archive confirmations and Undo
 
 
 def _request(client, method, path, data):

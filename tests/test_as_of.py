@@ -49,7 +49,9 @@ SAME_DAY_WORDING = [
     (r" \(not today\)", ""),
     (r" by \d{4}-\d\d-\d\d:", ":"),
     (r" \(today is \d{4}-\d\d-\d\d\)", ""),
+    (r" \(today is \d{1,2} [A-Z][a-z]+ \d{4}\)", ""),
     (r" As it stood on \d{4}-\d\d-\d\d\.", ""),
+    (r" As it stood on \d{1,2} [A-Z][a-z]+ \d{4}\.", ""),
     (r" as of \d{4}-\d\d-\d\d:", ":"),
 ]
 

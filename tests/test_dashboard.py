@@ -52,7 +52,7 @@ def test_dashboard_as_of_shows_the_older_status(client, login, make, db_session)
     db_session.commit()
     html = client.get("/?as_of=2026-05-01").get_data(as_text=True)
     assert 'data-status="no_data">1<' in html  # the only actual is dated June 1
-    assert "as they stood on 2026-05-01" in html
+    assert "as they stood on 1 May 2026" in html
 
 
 def test_dashboard_bad_as_of_is_a_400(client, login, make, db_session):

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from strategy_app.extensions import db
 from strategy_app.models import Department, Indicator, Objective, PlanDependency
 from strategy_app.models.base import utcnow
+from strategy_app.services.plumbing import numbers
 from tests.queries import page_query_counts
 
 ROLES = ("executive", "lead", "member", "viewer")
@@ -250,7 +251,7 @@ def test_as_of_shows_the_past(client, login, world, make, path, as_of):
         assert r.status_code == 404  # the department did not exist yet (DESIGN §7)
         return
     assert r.status_code == 200
-    assert f"as they stood on {as_of}" in main(r)
+    assert f"as they stood on {numbers.day(date.fromisoformat(as_of))}" in main(r)
 
 
 def test_as_of_changes_the_overdue_count(client, login, world, make):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -202,7 +203,7 @@ def test_deck_shows_the_right_numbers(world, sign_in):
 def test_deck_as_of_a_past_date(world, sign_in):
     client = sign_in(world.viewer)
     page = html(client.get("/meeting?as_of=2026-05-15"))
-    assert "Figures as they stood on <strong>2026-05-15</strong>" in page
+    assert "Figures as they stood on <strong>15 May 2026</strong>" in page
     counts = dict(re.findall(r'data-status="(\w+)">(\d+)<', page))
     assert counts["no_data"] == "3"  # the actuals are dated June 1
     assert 'data-figure-name="overdue">1<' in page  # due May 1
@@ -240,7 +241,7 @@ def test_every_slide_has_a_page_of_its_own_and_keeps_the_date(world, sign_in, cl
         page = html(viewer.get(f"/meeting/slides/{slide_id}?as_of=2026-05-15"))
         assert '<section class="slide' in page
         assert f'id="{slide_id}" data-slide' in page
-        assert "Figures as they stood on <strong>2026-05-15</strong>" in page
+        assert "Figures as they stood on <strong>15 May 2026</strong>" in page
         assert f"Slide {n + 1} of {len(ids)}." in page
         assert "data-src" not in page
         if n:
@@ -429,7 +430,7 @@ def test_the_changes_slide_shows_a_scripted_change_since_the_last_review(
     with clock.travel(MARCH + timedelta(days=4)):
         client = sign_in(march.viewer)
         page = changes_slide(client)
-        review_link = f'<a href="/meeting/reviews/{march.review.id}">2026-03-02</a>'
+        review_link = f'<a href="/meeting/reviews/{march.review.id}">2 March 2026</a>'
         assert f"Since the review of {review_link}" in page
         counts = dict(re.findall(r'data-change="(\w+)">(\d+)<', page))
         assert counts["state_changes"] == "1"
@@ -443,7 +444,7 @@ def test_the_changes_slide_shows_a_scripted_change_since_the_last_review(
         assert text["state_changes"] == "Train agents: Planned → In progress"
         assert text["progress_moves"] == "Train agents: progress 0% → 30%"
         assert text["new"] == "New plan: Call-back tool"
-        assert text["new_actuals"] == "Calls answered: new actual 42 for 2026-03-02"
+        assert text["new_actuals"] == "Calls answered: new actual 42 for 2 March 2026"
         compare_link = "/reports/changes?from=2026-03-02&amp;to=2026-03-06"
         assert f'href="{compare_link}" id="meeting-compare"' in page
         # the link opens the same comparison
@@ -452,7 +453,7 @@ def test_the_changes_slide_shows_a_scripted_change_since_the_last_review(
         assert "Train agents" in full
         # the overview says when the last review was, and points at this slide
         deck = html(client.get("/meeting"))
-        assert 'The last review was held on <span class="text-nowrap">2026-03-02</span>' in deck
+        assert 'The last review was held on <span class="text-nowrap">2 March 2026</span>' in deck
         assert 'href="#slide-changes"' in deck
 
 
@@ -460,7 +461,7 @@ def test_nothing_changed_since_the_review_says_so(app, make, db_session, sign_in
     march = March(make, db_session)
     with clock.travel(MARCH + timedelta(days=4)):
         page = changes_slide(sign_in(march.viewer))
-        assert "Nothing changed between 2026-03-02 and 2026-03-06" in page
+        assert "Nothing changed between 2 March 2026 and 6 March 2026" in page
         assert 'id="meeting-changes-none"' in page
         assert "data-change-item" not in page
         assert "/reports/changes?from=2026-03-02&amp;to=2026-03-06" in page
@@ -472,7 +473,7 @@ def test_the_changes_slide_as_of_a_past_day(app, make, db_session, sign_in):
     with clock.travel(MARCH + timedelta(days=4)):
         client = sign_in(march.viewer)
         before = changes_slide(client, as_of=MARCH + timedelta(days=1))  # before the changes
-        assert "Nothing changed between 2026-03-02 and 2026-03-03" in before
+        assert "Nothing changed between 2 March 2026 and 3 March 2026" in before
         on_review_day = changes_slide(client, as_of=MARCH)
         assert "the day shown: nothing has changed since" in on_review_day
         assert "/reports/changes" not in on_review_day
@@ -492,7 +493,7 @@ def test_without_a_review_the_changes_cover_the_last_two_weeks(app, make, db_ses
         db_session.commit()
         page = changes_slide(sign_in(viewer))
         assert "No review recorded yet: the last 14 days" in page
-        assert "from the end of 2026-03-08 to the end of 2026-03-22" in page
+        assert "from the end of 8 March 2026 to the end of 22 March 2026" in page
         assert 'data-change-item="new"' in page
         assert "Late idea" in page
 
@@ -573,7 +574,7 @@ def test_recording_a_review_with_a_decision_that_becomes_a_plan(world, sign_in, 
     assert f'data-review="{review.id}"' in listing
     # the deck now counts from this review
     deck = whole_deck(client)
-    assert f'<a href="/meeting/reviews/{review.id}">2026-06-15</a>' in deck
+    assert f'<a href="/meeting/reviews/{review.id}">15 June 2026</a>' in deck
 
 
 def test_a_plan_title_can_be_given(world, sign_in, db_session):
@@ -763,6 +764,59 @@ def test_archiving_a_review_moves_changes_since_back(world, sign_in, db_session)
     assert executive.post(f"/meeting/reviews/{newer.id}/restore").status_code == 302
     db_session.expire_all()
     assert reviews.latest_review(TODAY).id == newer.id
+
+
+def _words(response) -> str:
+    """The page's main text as read (tags out, spaces folded, entities decoded)."""
+    main = html(response).split("<main", 1)[-1]
+    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)))
+
+
+def test_a_review_is_archived_after_a_confirmation_that_says_what_follows(
+    world, sign_in, db_session
+):
+    older = Review(date=date(2026, 5, 1))
+    newer = Review(
+        date=date(2026, 6, 10),
+        decisions=[
+            ReviewDecision(text="Call them", action_plan=world.late),
+            ReviewDecision(text="x"),
+        ],
+    )
+    db_session.add_all([older, newer])
+    db_session.commit()
+    lead = sign_in(world.sales_lead)
+    page = html(lead.get(f"/meeting/reviews/{newer.id}"))
+    assert f'href="/meeting/reviews/{newer.id}/archive"' in page  # a link to the question
+    asked = lead.get(f"/meeting/reviews/{newer.id}/archive")
+    assert asked.status_code == 200
+    words = _words(asked)
+    assert "Archive the review “10 June 2026”?" in words
+    assert (
+        "“changes since the last review” in meeting mode then starts from the review of 1 May 2026"
+        in words
+    )
+    assert "its 2 decisions stay with it, and one plan made of them goes on as before" in words
+    assert "an executive can restore it" in words
+    assert "2026-06-10" not in words
+    db_session.expire_all()
+    assert db_session.get(Review, newer.id).archived_at is None  # asking changes nothing
+    older_words = _words(lead.get(f"/meeting/reviews/{older.id}/archive"))
+    assert "goes on showing the changes since the latest review, of 10 June 2026" in older_words
+
+    done = lead.post(f"/meeting/reviews/{newer.id}/archive", follow_redirects=True)
+    assert "an executive can restore it" in _words(done)
+    assert 'id="undo-button"' not in html(done)  # restoring is the executives' (DESIGN §4)
+    db_session.expire_all()
+    assert reviews.latest_review(TODAY).id == older.id
+    assert lead.get(f"/meeting/reviews/{newer.id}/archive").status_code == 302  # nothing to ask
+
+    executive = sign_in(world.executive)
+    done = executive.post(f"/meeting/reviews/{older.id}/archive", follow_redirects=True)
+    assert f'action="/meeting/reviews/{older.id}/restore"' in html(done)  # Undo, right there
+    assert executive.post(f"/meeting/reviews/{older.id}/restore").status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Review, older.id).archived_at is None
 
 
 def test_review_list_queries_do_not_grow(world, sign_in, db_session):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from strategy_app.services.plumbing import numbers
@@ -56,3 +58,9 @@ def test_percentages_are_written_one_way():
     assert numbers.percent_value(0.65, 0) == 65
     assert numbers.percent_value(0.6543) == 65.4
     assert numbers.rounded(75.85185185185185, 1) == 75.9
+
+
+def test_a_day_is_written_as_people_write_it():
+    assert numbers.day(date(2026, 11, 20)) == "20 November 2026"
+    assert numbers.day(date(2026, 3, 2)) == "2 March 2026"  # no leading zero
+    assert numbers.day(None) == "—"

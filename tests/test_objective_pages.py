@@ -666,7 +666,7 @@ def test_as_of_shows_an_older_status(as_executive, world):
     page = html(as_executive.get(f"/objectives/{o}?as_of=2026-03-15"))
     status = re.search(r'id="objective-status">(.*?)</dd>', page, re.S).group(1)
     assert "At risk" in status
-    assert "Showing the figures as they stood on 2026-03-15" in page
+    assert "Showing the figures as they stood on 15 March 2026" in page
     today_status = re.search(
         r'id="objective-status">(.*?)</dd>', html(as_executive.get(f"/objectives/{o}")), re.S
     ).group(1)

@@ -331,6 +331,8 @@ ROUTES: list[Route] = [
          to="/admin/webhooks"),
     form("admin.webhook_archive", "/admin/webhooks/{obj}/archive", {"hook": EXEC}, "webhooks",
          to="/admin/webhooks"),
+    form("admin.webhook_restore", "/admin/webhooks/{obj}/restore", {"hook_old": EXEC},
+         "webhooks", to="/admin/webhooks"),
     form("admin.webhook_retry", "/admin/webhooks/deliveries/{obj}/retry",
          {"hook_failed": EXEC}, "webhook_deliveries", to="/admin/webhooks"),
     # --- the JSON API (api.method, path, {object: roles allowed}, table changed, body) -----

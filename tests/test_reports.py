@@ -443,7 +443,9 @@ def test_alignment_as_of(client, login, clean, make):
     db.session.commit()
     login(viewer)
     assert "No findings" in main(client.get("/reports/alignment?as_of=2026-01-15"))
-    assert "as they stood on 2026-01-15" in main(client.get("/reports/alignment?as_of=2026-01-15"))
+    assert "as they stood on 15 January 2026" in main(
+        client.get("/reports/alignment?as_of=2026-01-15")
+    )
     assert client.get("/reports/alignment?as_of=0001-01-01").status_code == 200
     assert client.get("/reports/alignment?as_of=9999-12-31").status_code == 200
 
@@ -529,7 +531,7 @@ def test_matrix_paginates_and_takes_as_of(client, login, clean, make):
     assert "Service first" in second  # the group's heading repeats
     assert client.get("/reports/matrix?page=3").status_code == 404
     assert client.get("/reports/matrix?as_of=bad").status_code == 400
-    assert "as they stood on 2026-01-01" in main(client.get("/reports/matrix?as_of=2026-01-01"))
+    assert "as they stood on 1 January 2026" in main(client.get("/reports/matrix?as_of=2026-01-01"))
 
 
 # --- my updates ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from strategy_app.models import (
     ServiceStrategy,
     StrategyLink,
 )
+from strategy_app.services.plumbing import numbers
 from strategy_app.services.plumbing.errors import PermissionDenied, ValidationFailed
 from strategy_app.services.writes import strategy_admin
 from strategy_app.strategy import routes as strategy_routes
@@ -399,7 +400,7 @@ def test_cascade_refuses_a_bad_as_of_date(ceo, as_of):
 def test_cascade_as_of_a_date(ceo, cascade_data, as_of):
     r = ceo.get("/strategy/", query_string={"as_of": as_of})
     assert r.status_code == 200
-    assert f"as they stood on {as_of}" in html(r)
+    assert f"as they stood on {numbers.day(date.fromisoformat(as_of))}" in html(r)
 
 
 def test_cascade_escapes_html_everywhere(ceo, make, db_session, people):

@@ -108,7 +108,7 @@ def test_as_of_a_past_date_shows_the_older_statuses(client, login, make, cascade
     html = client.get("/strategy-map/?as_of=2026-05-01").get_data(as_text=True)
     colours = {n[2] for i, n in sunburst(html).items() if "/o" in i}
     assert colours == {GREY}  # the actuals are dated June 1
-    assert "as they stood on 2026-05-01" in html
+    assert "as they stood on 1 May 2026" in html
 
 
 def test_a_large_map_stops_at_the_objectives(client, login, make, cascade, monkeypatch):

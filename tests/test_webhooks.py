@@ -412,6 +412,48 @@ def test_executives_add_a_webhook_in_the_admin_pages(app, client, login, ceo):
     assert 'id="webhooks"' not in client.get("/admin/webhooks").get_data(as_text=True)
 
 
+def test_a_webhook_is_archived_after_a_confirmation_and_undo_brings_it_back(
+    app, client, login, ceo
+):
+    hook = Webhook(name="#strategy", url="https://203.0.113.10/x", events=["off_track"])
+    db.session.add(hook)
+    db.session.flush()
+    for n in range(2):
+        db.session.add(
+            WebhookDelivery(
+                webhook_id=hook.id,
+                event="off_track",
+                payload={"n": n},
+                status="pending",
+                next_attempt_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    login(ceo)
+    listed = client.get("/admin/webhooks").get_data(as_text=True)
+    assert f'href="/admin/webhooks/{hook.id}/archive"' in listed
+    asked = client.get(f"/admin/webhooks/{hook.id}/archive").get_data(as_text=True)
+    assert "Archive the webhook “#strategy”?" in asked
+    assert "2 messages still waiting to go are not sent" in asked
+    assert "you can undo it right after, and you or another executive can restore it later" in asked
+    db.session.expire_all()
+    assert db.session.get(Webhook, hook.id).archived_at is None  # asking changes nothing
+
+    done = client.post(f"/admin/webhooks/{hook.id}/archive", follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert f'action="/admin/webhooks/{hook.id}/restore"' in page
+    db.session.expire_all()
+    assert db.session.get(Webhook, hook.id).archived_at is not None
+    listed = client.get("/admin/webhooks").get_data(as_text=True)
+    assert f'data-webhook="{hook.id}"' not in listed
+    assert f'data-archived-webhook="{hook.id}"' in listed  # restorable later from here
+    assert f'action="/admin/webhooks/{hook.id}/restore"' in listed
+    assert client.post(f"/admin/webhooks/{hook.id}/restore").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Webhook, hook.id).archived_at is None
+    assert f'data-webhook="{hook.id}"' in client.get("/admin/webhooks").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, SelectMultipleField, StringField, SubmitField, widgets
 from wtforms.validators import DataRequired, Length
 
+from strategy_app import archiving
 from strategy_app.admin import bp
 from strategy_app.extensions import db
 from strategy_app.forms import no_nul
@@ -52,11 +53,9 @@ class WebhookForm(FlaskForm):
 
 
 def _page(form: WebhookForm, status: int = 200):
-    hooks = list(
-        db.session.scalars(
-            sa.select(Webhook).where(Webhook.archived_at.is_(None)).order_by(Webhook.id)
-        )
-    )
+    every = list(db.session.scalars(sa.select(Webhook).order_by(Webhook.id)))
+    hooks = [h for h in every if h.archived_at is None]
+    archived = [h for h in every if h.archived_at is not None]
     deliveries = list(
         db.session.scalars(
             sa.select(WebhookDelivery)
@@ -72,6 +71,7 @@ def _page(form: WebhookForm, status: int = 200):
         "admin/webhooks.html",
         form=form,
         hooks=hooks,
+        archived=archived,
         deliveries=deliveries,
         failed=failed or 0,
         labels=EVENT_LABELS,
@@ -124,14 +124,29 @@ def webhook_switch(webhook_id: int):
     return redirect(url_for("admin.webhooks_page"))
 
 
-@bp.route(f"/webhooks/<{ID_URL}:webhook_id>/archive", methods=["POST"])
+@bp.route(f"/webhooks/<{ID_URL}:webhook_id>/archive", methods=["GET", "POST"])
 def webhook_archive(webhook_id: int):
-    """Remove a webhook (archived: what is still queued for it is not sent)."""
+    """Archive a webhook after a confirmation (what is still queued for it is not sent);
+    "Undo" right after."""
     hook = _hook(webhook_id)
-    webhooks.archive(current_user, hook)
-    db.session.commit()
-    flash(f"Webhook “{hook.name}” removed.", "success")
-    return redirect(url_for("admin.webhooks_page"))
+    page = url_for("admin.webhooks_page")
+    return archiving.confirm_or_archive(
+        hook,
+        archiving.Addresses(
+            view=page,
+            archive=url_for("admin.webhook_archive", webhook_id=hook.id),
+            restore=url_for("admin.webhook_restore", webhook_id=hook.id),
+        ),
+        lambda: webhooks.archive(current_user, hook),
+        where="the webhooks this app sends to",
+    )
+
+
+@bp.route(f"/webhooks/<{ID_URL}:webhook_id>/restore", methods=["POST"])
+def webhook_restore(webhook_id: int):
+    """Bring an archived webhook back ("Undo" right after, or "Restore" in the archived list)."""
+    hook = db.get_or_404(Webhook, webhook_id)
+    return archiving.restore(hook, url_for("admin.webhooks_page"))
 
 
 @bp.route(f"/webhooks/deliveries/<{ID_URL}:delivery_id>/retry", methods=["POST"])

@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from strategy_app import charts, policy
+from strategy_app import archiving, charts, policy
 from strategy_app.extensions import db
 from strategy_app.forms import submit
 from strategy_app.main.routes import as_of_date
@@ -28,6 +28,7 @@ from strategy_app.schemas.common import ID_URL, MAX_DATE, MIN_DATE
 from strategy_app.schemas.reviews import ReviewIn
 from strategy_app.security import signed_in_only
 from strategy_app.services.evaluation.clock import today
+from strategy_app.services.plumbing import numbers
 from strategy_app.services.writes import cascade, reviews
 
 ID = ID_URL  # ids beyond the column's range are simply not found
@@ -157,7 +158,7 @@ def review_new():
         return _render_form(form, 422, invalid=True)
     plans = sum(d.action_plan_id is not None for d in review.decisions)
     made = f"; {plans} decision{'s' if plans != 1 else ''} became a plan" if plans else ""
-    flash(f"Review of {review.date.isoformat()} recorded{made}.", "success")
+    flash(f"Review of {numbers.day(review.date)} recorded{made}.", "success")
     return redirect(url_for("meetings.review_view", id=review.id))
 
 
@@ -182,21 +183,27 @@ def review_view(id: int):
     return render_template("meetings/review.html", review=_load(id))
 
 
-@bp.post(f"/reviews/<{ID}:id>/archive")
+@bp.route(f"/reviews/<{ID}:id>/archive", methods=["GET", "POST"])
 def review_archive(id: int):
-    """Archive a review (recorded by mistake): "changes since" then starts from the one before."""
+    """Archive a review (recorded by mistake) after a confirmation that says what follows:
+    "changes since the last review" then starts from the one before; "Undo" right after."""
     review = _load(id)
-    reviews.archive_review(current_user, review)
-    db.session.commit()
-    flash(f"Review of {review.date.isoformat()} archived.", "success")
-    return redirect(url_for("meetings.review_list"))
+    cascade.check(current_user, policy.REVIEW, review)
+    return archiving.confirm_or_archive(
+        review,
+        archiving.Addresses(
+            view=url_for("meetings.review_view", id=review.id),
+            archive=url_for("meetings.review_archive", id=review.id),
+            restore=url_for("meetings.review_restore", id=review.id),
+            after_archive=url_for("meetings.review_list"),
+        ),
+        lambda: reviews.archive_review(current_user, review),
+        where="the list of reviews",
+    )
 
 
 @bp.post(f"/reviews/<{ID}:id>/restore")
 def review_restore(id: int):
     """Bring an archived review back (executives)."""
     review = _load(id)
-    cascade.restore(current_user, review)
-    db.session.commit()
-    flash(f"Review of {review.date.isoformat()} restored.", "success")
-    return redirect(url_for("meetings.review_view", id=review.id))
+    return archiving.restore(review, url_for("meetings.review_view", id=review.id))

@@ -78,7 +78,16 @@ def test_webhooks_admin_with_the_keyboard(page_as):
     assert [n.splitlines()[0] for n in names] == ["#strategy in Slack"]
     check(page, "webhooks")
     with page.expect_navigation():
-        page.get_by_role("button", name="Remove #strategy in Slack").click()
+        page.get_by_role("link", name="Archive #strategy in Slack").click()
+    assert "Archive the webhook “#strategy in Slack”?" in page.locator("h1").inner_text()
+    check(page, "webhook-archive-confirm")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Archive the webhook").click()
+    assert page.locator("#webhooks").count() == 0  # none live now
+    with page.expect_navigation():
+        page.locator("#undo-button").click()  # Undo, right there
+    names = page.locator("#webhooks th[scope=row]").all_inner_texts()
+    assert [n.splitlines()[0] for n in names] == ["#strategy in Slack"]
 
 
 def test_failed_deliveries_show_and_can_be_sent_again(page_as, tmp_path_factory):

@@ -1,4 +1,5 @@
-"""Numbers as people write them: the one place that formats a number or a percentage.
+"""Numbers and days as people write them: the one place that formats a number, a percentage
+or a day in a sentence ("20 November 2026", never "2026-11-20").
 
 Pages (the Jinja filters `number` and `percent`), charts, meeting mode, the report and the
 exports all call these. An indicator's numbers are shown with its display precision: the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 MAX_DECIMALS = 3
@@ -85,3 +87,10 @@ def percent_value(fraction: float | None, decimals: int = 1) -> float | int | No
     if fraction is None:
         return None
     return round(fraction * 100) if decimals == 0 else round(fraction * 100, decimals)
+
+
+def day(value: date | None) -> str:
+    """A day as people write it in a sentence: 20 November 2026; none → "—"."""
+    if value is None:
+        return "—"
+    return f"{value.day} {value:%B} {value.year}"

@@ -1,9 +1,9 @@
 """What goes with a thing when it is archived, in words for the confirmation that asks first.
 
 One function for every archivable kind (plans, objectives, indicators, company and service
-strategies): each answer is a list of sentences counted from the database in a few queries,
-so the confirmation says "its 4 plans and 6 indicators stop counting" rather than "Are you
-sure?".
+strategies, departments, meeting reviews, webhooks): each answer is a list of sentences
+counted from the database in a few queries, so the confirmation says "its 4 plans and 6
+indicators stop counting" rather than "Are you sure?".
 """
 
 from __future__ import annotations
@@ -22,10 +22,14 @@ from strategy_app.models import (
     Measurement,
     Objective,
     PlanDependency,
+    Review,
     ServiceStrategy,
     StrategyLink,
     User,
+    Webhook,
+    WebhookDelivery,
 )
+from strategy_app.services.plumbing.numbers import day
 
 # What each kind is called on screen (the confirmation's heading, the "Undo" message).
 KINDS = {
@@ -35,6 +39,8 @@ KINDS = {
     CompanyStrategy: "company strategy",
     ServiceStrategy: "service strategy",
     Department: "department",
+    Review: "review",
+    Webhook: "webhook",
 }
 
 
@@ -45,7 +51,9 @@ def kind(obj: Any) -> str:
 
 def title(obj: Any) -> str:
     """The thing's name as people know it."""
-    return obj.name if isinstance(obj, Indicator | Department) else obj.title
+    if isinstance(obj, Review):
+        return day(obj.date)  # "Archive the review “20 November 2026”?"
+    return obj.name if isinstance(obj, Indicator | Department | Webhook) else obj.title
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:
@@ -189,6 +197,46 @@ def _department(department: Department) -> list[str]:
     ]
 
 
+def _review(review: Review) -> list[str]:
+    others = sa.select(Review.date).where(Review.archived_at.is_(None), Review.id != review.id)
+    later = sa.or_(
+        Review.date > review.date, sa.and_(Review.date == review.date, Review.id > review.id)
+    )
+    latest = db.session.scalar(others.where(later).order_by(Review.date.desc()).limit(1))
+    before = db.session.scalar(
+        others.where(sa.not_(later)).order_by(Review.date.desc(), Review.id.desc()).limit(1)
+    )
+    if latest is not None:
+        since = (
+            f"meeting mode goes on showing the changes since the latest review, of {day(latest)};"
+        )
+    else:
+        start = f"the review of {day(before)}" if before else "two weeks before the meeting"
+        since = f"“changes since the last review” in meeting mode then starts from {start};"
+    decisions = len(review.decisions)
+    plans = sum(d.action_plan_id is not None for d in review.decisions)
+    return [
+        since,
+        f"its {_n(decisions, 'decision')} {_verb(decisions, 'stays', 'stay')} with it, and "
+        f"{_n(plans, 'plan')} made of them {_verb(plans, 'goes', 'go')} on as before.",
+    ]
+
+
+def _webhook(hook: Webhook) -> list[str]:
+    waiting = _count(
+        sa.select(WebhookDelivery.id).where(
+            WebhookDelivery.webhook_id == hook.id, WebhookDelivery.status == "pending"
+        )
+    )
+    return [
+        "nothing new is sent to its address;",
+        f"{_n(waiting, 'message')} still waiting to go {_verb(waiting, 'is', 'are')} not sent;"
+        if waiting
+        else "no message is waiting to go to it;",
+        "what was sent to it stays in the delivery log.",
+    ]
+
+
 _EFFECTS = {
     ActionPlan: _plan,
     Objective: _objective,
@@ -196,6 +244,8 @@ _EFFECTS = {
     CompanyStrategy: _company,
     ServiceStrategy: _service,
     Department: _department,
+    Review: _review,
+    Webhook: _webhook,
 }
 
 
