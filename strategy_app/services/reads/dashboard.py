@@ -50,8 +50,16 @@ class Dashboard:
     objective_total: int
     department_results: dict[int, float | None]
     misses: list[charts.Miss]
-    recent_actuals: list[tuple[Any, str]]
-    recent_check_ins: list[Any]
+
+    @cached_property
+    def recent_actuals(self) -> list[tuple[Any, str]]:
+        """The latest actuals entered (read when the page lists them; meeting mode does not)."""
+        return recent_actuals(self.as_of)
+
+    @cached_property
+    def recent_check_ins(self) -> list[Any]:
+        """The latest check-ins (read when the page lists them)."""
+        return recent_check_ins(self.as_of)
 
     @cached_property
     def department_rows(self) -> list[charts.DepartmentRow]:
@@ -139,8 +147,6 @@ def build(as_of: date) -> Dashboard:
         objective_total=ranking.objective_total,
         department_results=ranking.department_results,
         misses=ranking.misses,
-        recent_actuals=recent_actuals(as_of),
-        recent_check_ins=recent_check_ins(as_of),
     )
 
 
