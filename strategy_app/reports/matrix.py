@@ -51,21 +51,27 @@ def objective_active(service: ServiceStrategy, objective: Objective, as_of: date
 
 
 def plan_statuses(plans: list[ActionPlan], as_of: date) -> dict[int, str]:
-    """The worst status of each plan's live indicators (plans with none are left out)."""
+    """The worst status of each plan's live indicators (plans with none are left out).
+
+    The statuses are the overview's (metrics.overview, kept per data version): one small
+    query finds which indicators belong to these plans; only an indicator the overview does
+    not hold is evaluated here."""
     if not plans:
         return {}
-    indicators = list(
-        db.session.scalars(
-            sa.select(Indicator).where(
-                Indicator.archived_at.is_(None),
-                Indicator.action_plan_id.in_([p.id for p in plans]),
-            )
+    results = metrics.overview(as_of).results
+    rows = db.session.execute(
+        sa.select(Indicator.id, Indicator.action_plan_id).where(
+            Indicator.archived_at.is_(None),
+            Indicator.action_plan_id.in_([p.id for p in plans]),
         )
-    )
-    results = metrics.evaluate_indicators(indicators, as_of)
+    ).all()
+    missing = [r.id for r in rows if r.id not in results]
+    if missing:
+        extra = list(db.session.scalars(sa.select(Indicator).where(Indicator.id.in_(missing))))
+        results = {**results, **metrics.evaluate_indicators(extra, as_of)}
     by_plan: dict[int, list[str]] = defaultdict(list)
-    for i in indicators:
-        by_plan[i.action_plan_id].append(results[i.id].status)
+    for r in rows:
+        by_plan[r.action_plan_id].append(results[r.id].status)
     return {plan_id: rules.worst_status(statuses) for plan_id, statuses in by_plan.items()}
 
 
