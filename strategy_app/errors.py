@@ -10,14 +10,25 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, make_response, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from strategy_app.extensions import db
+from strategy_app.schemas.common import MAX_ID
 from strategy_app.services.plumbing.errors import PermissionDenied, ServiceError
 
 TITLES = {
@@ -48,6 +59,15 @@ UNAVAILABLE_MESSAGE = (
     "The database is not answering just now, so nothing was read or saved. "
     "Please try again in a few seconds."
 )
+
+
+def get_or_404(model, ident: int, what: str, options: tuple = ()) -> Any:
+    """The row of model with this id (loaded with options), or a 404 that says "There is no
+    such <what>." (an id past any the database can hold is not looked up)."""
+    found = db.session.get(model, ident, options=list(options)) if 1 <= ident <= MAX_ID else None
+    if found is None:
+        abort(404, description=f"There is no such {what}.")
+    return found
 
 
 def _wants_json() -> bool:

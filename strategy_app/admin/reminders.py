@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from strategy_app import archiving
 from strategy_app.admin import bp
+from strategy_app.errors import get_or_404
 from strategy_app.extensions import db
 from strategy_app.forms import no_nul
 from strategy_app.models import Webhook, WebhookDelivery
@@ -108,9 +109,9 @@ def webhook_add():
 
 
 def _hook(webhook_id: int) -> Webhook:
-    hook = db.get_or_404(Webhook, webhook_id)
+    hook = get_or_404(Webhook, webhook_id, "webhook")
     if hook.archived_at is not None:
-        abort(404)
+        abort(404, description="There is no such webhook.")
     return hook
 
 
@@ -145,7 +146,7 @@ def webhook_archive(webhook_id: int):
 @bp.route(f"/webhooks/<{ID_URL}:webhook_id>/restore", methods=["POST"])
 def webhook_restore(webhook_id: int):
     """Bring an archived webhook back ("Undo" right after, or "Restore" in the archived list)."""
-    hook = db.get_or_404(Webhook, webhook_id)
+    hook = get_or_404(Webhook, webhook_id, "webhook")
     return archiving.restore(hook, url_for("admin.webhooks_page"))
 
 

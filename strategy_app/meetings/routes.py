@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from strategy_app import archiving, charts, policy
+from strategy_app.errors import get_or_404
 from strategy_app.extensions import db
 from strategy_app.forms import submit
 from strategy_app.main.routes import as_of_date
@@ -163,18 +164,8 @@ def review_new():
 
 
 def _load(review_id: int) -> Review:
-    review = db.session.get(
-        Review,
-        review_id,
-        options=[
-            selectinload(Review.decisions)
-            .joinedload(ReviewDecision.action_plan)
-            .joinedload(ActionPlan.department)
-        ],
-    )
-    if review is None:
-        abort(404, description="There is no such review.")
-    return review
+    decisions = selectinload(Review.decisions).joinedload(ReviewDecision.action_plan)
+    return get_or_404(Review, review_id, "review", (decisions.joinedload(ActionPlan.department),))
 
 
 @bp.route(f"/reviews/<{ID}:id>")

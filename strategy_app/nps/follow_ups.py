@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from strategy_app import policy
+from strategy_app.errors import get_or_404
 from strategy_app.extensions import db
 from strategy_app.forms import attach_errors
 from strategy_app.main.routes import as_of_date
@@ -33,20 +34,12 @@ STATES = {c.value: c.label for c in STATE_CHOICES}
 
 def load_follow_up(ident: int) -> FollowUp:
     """The follow-up with its response, owner and plan, or 404."""
-    if not 1 <= ident <= MAX_ID:
-        abort(404, description="There is no such follow-up.")
-    follow_up = db.session.get(
-        FollowUp,
-        ident,
-        options=[
-            joinedload(FollowUp.response),
-            joinedload(FollowUp.owner),
-            joinedload(FollowUp.action_plan),
-        ],
+    options = (
+        joinedload(FollowUp.response),
+        joinedload(FollowUp.owner),
+        joinedload(FollowUp.action_plan),
     )
-    if follow_up is None:
-        abort(404, description="There is no such follow-up.")
-    return follow_up
+    return get_or_404(FollowUp, ident, "follow-up", options)
 
 
 def _page_number() -> int:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from strategy_app import policy
 from strategy_app.charts import nps as nps_charts
+from strategy_app.errors import get_or_404
 from strategy_app.extensions import db
 from strategy_app.models import Indicator, Objective
 from strategy_app.nps import bp
 from strategy_app.nps.forms import EvidenceForm, FeedForm
-from strategy_app.schemas.common import ID_URL, MAX_ID
+from strategy_app.schemas.common import ID_URL
 from strategy_app.services.evaluation import checklist
 from strategy_app.services.evaluation.clock import today
 from strategy_app.services.reads import nps as nps_reads
@@ -86,13 +87,6 @@ def nps_evidence(objective: Objective, as_of: date) -> dict:
     return {"evidence": evidence, "figure": figure, "form": form, "element_title": element}
 
 
-def _load(model, ident: int):
-    obj = db.session.get(model, ident) if 1 <= ident <= MAX_ID else None
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def _chosen_segment(field) -> str | None:
     """The segment a select sent (None: all or none); anything the list does not offer puts
     an error beside the field and answers "" (which names nothing)."""
@@ -115,7 +109,7 @@ def _refused(form, heading: str, what: str, action: str, back: str):
 @bp.post(f"/indicators/<{ID_URL}:id>/source")
 def indicator_source(id: int):
     """Feed the indicator from the monthly NPS (of a segment), or back to entered actuals."""
-    indicator = _load(Indicator, id)
+    indicator = get_or_404(Indicator, id, "indicator")
     policy.require(current_user, *_parent_action(indicator))
     form = FeedForm()
     form.segment.choices = _segment_choices(indicator.nps_segment, ALL_SEGMENTS)
@@ -143,7 +137,7 @@ def indicator_source(id: int):
 @bp.post(f"/objectives/<{ID_URL}:id>/evidence")
 def objective_evidence(id: int):
     """Link the objective to an NPS segment and/or a service-health element (or unlink)."""
-    objective = _load(Objective, id)
+    objective = get_or_404(Objective, id, "objective")
     policy.require(current_user, policy.STRATEGY, objective)
     form = EvidenceForm()
     form.nps_segment.choices = _segment_choices(objective.nps_segment, "None")

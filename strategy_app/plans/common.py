@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from strategy_app import archiving, policy
+from strategy_app.errors import get_or_404
 from strategy_app.extensions import db
 from strategy_app.models import ActionPlan, Department, Objective, ServiceStrategy, User
 from strategy_app.plans import bp
@@ -36,20 +37,12 @@ def int_arg(name: str) -> int | None:
 
 def load_plan(plan_id: int) -> ActionPlan:
     """The plan with its department, objective and owner, or 404 (archived plans included)."""
-    if not 1 <= plan_id <= MAX_ID:
-        abort(404, description="There is no such plan.")
-    plan = db.session.get(
-        ActionPlan,
-        plan_id,
-        options=[
-            joinedload(ActionPlan.department),
-            joinedload(ActionPlan.objective),
-            joinedload(ActionPlan.owner),
-        ],
+    options = (
+        joinedload(ActionPlan.department),
+        joinedload(ActionPlan.objective),
+        joinedload(ActionPlan.owner),
     )
-    if plan is None:
-        abort(404, description="There is no such plan.")
-    return plan
+    return get_or_404(ActionPlan, plan_id, "plan", options)
 
 
 def plannable_departments(including: int | None = None) -> list[Department]:
