@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -27,14 +25,14 @@ from strategy_app.extensions import db, login_manager
 from strategy_app.models import AuditEvent, Department, User
 from strategy_app.models.base import utcnow
 from strategy_app.schemas.common import ID_URL
-from strategy_app.services.plumbing.audit import SECRET_FIELDS, set_actor
+from strategy_app.services.plumbing.audit import set_actor
+from strategy_app.services.reads import history
 from strategy_app.services.writes import admin
 from strategy_app.services.writes.users import UserError
 
 USERS_PER_PAGE = 50
 AUDIT_PER_PAGE = 50
 MAX_PAGE = 1_000_000
-SHOWN_VALUE_LENGTH = 200
 KNOWN_ACTIONS = (
     "create",
     "update",
@@ -47,8 +45,6 @@ KNOWN_ACTIONS = (
     "refused",
     "admin_action",
 )
-# Never shown, whatever an older event holds (the flush hook masks these already).
-HIDDEN_FIELDS = SECRET_FIELDS | {"session_token", "password", "token"}
 ID = ID_URL  # ids beyond the column's range are simply not found
 
 
@@ -387,42 +383,6 @@ def move_department(department_id: int, direction: str):
 # --- audit log ---------------------------------------------------------------------------
 
 
-def _shown(key: str, value: Any) -> str:
-    if key in HIDDEN_FIELDS:
-        return "(set)" if value else "—"
-    if value is None:
-        return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    if len(text) > SHOWN_VALUE_LENGTH:
-        text = text[:SHOWN_VALUE_LENGTH] + "…"
-    return text
-
-
-def change_lines(action: str, changes: Any) -> list[tuple[str, str, str | None]]:
-    """An event's changes as (field, before, after); after is None for a single value.
-
-    A created row shows its values, a deleted row what it held, anything else before → after.
-    """
-    if not isinstance(changes, dict):
-        return [("detail", _shown("detail", changes), None)] if changes else []
-    lines = []
-    for key, value in changes.items():
-        key = str(key)
-        if key in ("created_at", "updated_at"):
-            continue  # bookkeeping the log keeps to rebuild rows, not news to a reader
-        if isinstance(value, list) and len(value) == 2:
-            before, after = value
-            if action == "create":
-                lines.append((key, _shown(key, after), None))
-            elif action == "delete":
-                lines.append((key, _shown(key, before), None))
-            else:
-                lines.append((key, _shown(key, before), _shown(key, after)))
-        else:
-            lines.append((key, _shown(key, value), None))
-    return lines
-
-
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -437,8 +397,14 @@ def audit():
     form.user.choices = [SelectChoice("", "Anyone")] + [
         SelectChoice(str(p.id), f"{p.name} ({p.email})") for p in people
     ]
-    entity_types = sorted(m.class_.__name__ for m in db.Model.registry.mappers)
-    context = {"form": form, "actions": KNOWN_ACTIONS, "entity_types": entity_types}
+    form.action.choices = [SelectChoice("", "Anything")] + [
+        SelectChoice(code, history.LOG_ACTIONS[code]) for code in KNOWN_ACTIONS
+    ]
+    kinds = sorted(history.FILTER_KINDS.items(), key=lambda item: item[1])
+    form.entity_type.choices = [SelectChoice("", "Anything")] + [
+        SelectChoice(kind, words) for kind, words in kinds
+    ]
+    context = {"form": form}
     if not form.validate():
         return render_template("admin/audit.html", page=None, **context), 400
     query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
@@ -454,12 +420,6 @@ def audit():
         end = _day_start(form.date_to.data + timedelta(days=1))
         query = query.where(AuditEvent.created_at < end)
     page = db.paginate(query, page=_page_number(), per_page=AUDIT_PER_PAGE, error_out=True)
-    ids = {e.user_id for e in page.items if e.user_id is not None}
-    actors = (
-        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
-        if ids
-        else {}
-    )
     return render_template(
-        "admin/audit.html", page=page, actors=actors, change_lines=change_lines, **context
+        "admin/audit.html", page=page, lines=history.log_lines(page.items), **context
     )

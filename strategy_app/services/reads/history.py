@@ -25,6 +25,7 @@ from strategy_app.models import (
     Review,
     ServiceStrategy,
     User,
+    Webhook,
 )
 from strategy_app.schemas.wording import LABELS, VALUE_WORDS
 from strategy_app.services.evaluation import checklist
@@ -275,3 +276,206 @@ def history(obj: Any, limit: int = 50) -> list[Entry]:
         )
         for event, name in rows
     ]
+
+
+# --- the whole audit log, in words (the executives' audit page) ---------------------------
+
+# What each kind of thing is called in the log.
+KIND_WORDS = {
+    "ActionPlan": "the plan",
+    "ApiToken": "an API token",
+    "Assessment": "the service-health assessment",
+    "AssessmentAnswer": "an answer of a service-health assessment",
+    "CheckIn": "a check-in",
+    "CompanyStrategy": "the company strategy",
+    "Department": "the department",
+    "FollowUp": "a detractor follow-up",
+    "Indicator": "the indicator",
+    "Measurement": "the actual",
+    "Milestone": "a milestone",
+    "NpsResponse": "the NPS response",
+    "Objective": "the objective",
+    "Organization": "the organization",
+    "PlanDependency": "a plan's blocker",
+    "ReminderPreference": "reminder settings",
+    "ReminderSend": "a reminder",
+    "Review": "the review",
+    "ReviewDecision": "a review decision",
+    "ServiceStrategy": "the service strategy",
+    "StrategyLink": "a strategy's fit",
+    "User": "the account of",
+    "Webhook": "the webhook",
+    "WebhookDelivery": "a webhook message",
+}
+# The name a thing goes by in the log: its title or name, or its date.
+THING_NAMES = {
+    "ActionPlan": (ActionPlan, ActionPlan.title),
+    "Assessment": (Assessment, Assessment.date),
+    "CompanyStrategy": (CompanyStrategy, CompanyStrategy.title),
+    "Department": (Department, Department.name),
+    "Indicator": (Indicator, Indicator.name),
+    "Measurement": (Measurement, Measurement.date),
+    "NpsResponse": (NpsResponse, NpsResponse.date),
+    "Objective": (Objective, Objective.title),
+    "Review": (Review, Review.date),
+    "ServiceStrategy": (ServiceStrategy, ServiceStrategy.title),
+    "User": (User, User.name),
+    "Webhook": (Webhook, Webhook.name),
+}
+# Each recorded action, as the log says it (a sentence that goes on with the thing).
+LOG_ACTIONS = {
+    "create": "Created",
+    "insert": "Created",
+    "update": "Changed",
+    "archive": "Archived",
+    "restore": "Restored",
+    "delete": "Deleted",
+    "login": "Signed in",
+    "logout": "Signed out",
+    "login_failed": "A sign-in failed",
+    "refused": "Was refused",
+    "admin_action": "Administered",
+    "variance_explained": "Explained an off-track actual of",
+}
+# The kinds of thing, as the audit page's filter offers them.
+FILTER_KINDS = {
+    kind: ("People's accounts" if kind == "User" else words.split(" ", 1)[1].capitalize())
+    for kind, words in KIND_WORDS.items()
+}
+# Who signs in is the person: the log does not repeat them as the thing.
+_ABOUT_THE_PERSON = {"login", "logout", "login_failed"}
+# What a refused request had asked to do (policy's actions, in words).
+REFUSED_WORDS = {
+    "strategy": "change the strategy",
+    "plan": "plan a department's work",
+    "progress": "post progress on a plan",
+    "measure": "enter an actual",
+    "health": "record the customer's voice",
+    "follow_up": "work on a follow-up",
+    "admin": "administer the app",
+    "api_read": "read through the API",
+    "api_write": "change through the API",
+    "review": "record a review",
+    "restore": "restore an archived item",
+}
+LOG_LABELS = {
+    "action": "Asked to",
+    "address": "From address",
+    "email": "Email typed",
+    "operation": "What",
+    "request": "Page",
+    "throttle_rows_cleared": "Sign-in locks cleared",
+    "tokens_revoked": "API tokens revoked",
+}
+LOG_VALUES = {
+    "operation": {"reset_password": "reset the password"},
+    "action": REFUSED_WORDS,
+}
+SECRET_LABELS = {"password_hash": "Password", "token_hash": "Token", "session_token": "Session"}
+SHOWN = 200  # characters of a value shown in the log
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One event of the audit log, told: when, who, what they did to which thing, details."""
+
+    at: datetime
+    who: str | None  # None: the system
+    what: str
+    thing: str  # "the plan “Re-plan routes”", "the review of 3 Mar 2026", "" (the person)
+    changes: list[Change] = field(default_factory=list)
+
+
+def _thing_names(events) -> dict[str, dict[int, str]]:
+    """The name of each thing the events are about, one query per kind of thing."""
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        if e.entity_type in THING_NAMES and e.entity_id is not None:
+            wanted.setdefault(e.entity_type, set()).add(e.entity_id)
+    found: dict[str, dict[int, str]] = {}
+    for kind, ids in wanted.items():
+        model, column = THING_NAMES[kind]
+        rows = db.session.execute(sa.select(model.id, column).where(model.id.in_(ids))).all()
+        # a thing known by its date is "of" it (the review of 3 Mar 2026), a name is quoted
+        found[kind] = {
+            i: f"of {_words(v.isoformat())}" if isinstance(v, date) else f"“{v}”"
+            for i, v in rows
+            if v not in (None, "")
+        }
+    return found
+
+
+def _shorter(text: Any) -> Any:
+    if isinstance(text, str) and len(text) > SHOWN:
+        return text[:SHOWN] + "…"
+    return text
+
+
+def _log_change(action: str, key: str, value: Any, names: dict) -> Change | None:
+    """One recorded field, told; None for what is not news (bookkeeping, no value)."""
+    if key in BOOKKEEPING or key in ("id", "version"):
+        return None
+    if key in SECRET_LABELS:  # never shown, only that it changed
+        return Change(key, None, "changed" if action != "create" else "set", SECRET_LABELS[key])
+    if isinstance(value, list) and len(value) == 2:
+        before, after = value
+        if action in ("create", "insert"):
+            before = None
+        elif action == "delete":
+            before, after = None, before
+        if before == after or (before in (None, "") and after in (None, "")):
+            return None
+        told = _change(key, [before, after], names)
+        if told.long and action in ("create", "insert", "delete"):
+            told = Change(key, None, told.after, told.label)
+        return Change(
+            told.field,
+            _shorter(told.before),
+            _shorter(told.after),
+            told.label,
+            _shorter(told.removed),
+            _shorter(told.added),
+        )
+    if isinstance(value, dict | list):
+        value = (
+            ", ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else value
+        )
+    words = LOG_VALUES.get(key, {}).get(value, value) if isinstance(value, str) else value
+    label = LOG_LABELS.get(key) or HISTORY_LABELS.get(key) or LABELS.get(key)
+    label = label or key.removesuffix("_id").replace("_", " ").capitalize()
+    return Change(key, None, _shorter(_words(words)), label)
+
+
+def log_lines(events: list[AuditEvent]) -> list[LogLine]:
+    """The events told as the audit page shows them, in a few queries whatever their number:
+    one for who, one per kind of thing named, one per kind of id their changes mention."""
+    people = {e.user_id for e in events if e.user_id is not None}
+    who = (
+        dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(people))).all())
+        if people
+        else {}
+    )
+    names = _names([(e, None) for e in events])
+    things = _thing_names(events)
+    lines = []
+    for e in events:
+        thing = ""
+        if e.action not in _ABOUT_THE_PERSON and e.entity_type in KIND_WORDS:
+            thing = KIND_WORDS[e.entity_type]
+            name = things.get(e.entity_type, {}).get(e.entity_id)
+            if name:
+                thing = f"{thing} {name}"
+            elif e.entity_type in THING_NAMES and e.entity_id is not None:
+                thing = f"{thing} (since deleted)"
+        changes = e.changes if isinstance(e.changes, dict) else {"detail": e.changes}
+        told = [_log_change(e.action, str(k), v, names) for k, v in changes.items()]
+        lines.append(
+            LogLine(
+                at=e.created_at,
+                who=who.get(e.user_id, "a deleted account") if e.user_id is not None else None,
+                what=LOG_ACTIONS.get(e.action, e.action.replace("_", " ").capitalize()),
+                thing=thing,
+                changes=[c for c in told if c is not None],
+            )
+        )
+    return lines
