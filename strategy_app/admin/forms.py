@@ -85,7 +85,7 @@ class DepartmentForm(FlaskForm):
         "Name", filters=[_strip], validators=[DataRequired(), Length(max=MAX_NAME), no_nul]
     )
     slug = StringField(
-        "Slug",
+        "Short name",
         filters=[_strip],
         validators=[DataRequired(), Length(max=MAX_SLUG)],
         description="Used in links and the API: lower-case letters, digits and hyphens.",
@@ -147,9 +147,10 @@ class UserFilterForm(_FilterForm):
 class AuditFilterForm(_FilterForm):
     """Filters of the audit log."""
 
-    user = SelectField("User", coerce=int_or_none)
-    action = StringField("Action", filters=[_strip], validators=[Length(max=40), no_nul])
-    entity_type = StringField("Entity type", filters=[_strip], validators=[Length(max=60), no_nul])
+    user = SelectField("Who", coerce=int_or_none)
+    # choices (the log's own words for each recorded action and kind of thing) set by the view
+    action = SelectField("What", default="")
+    entity_type = SelectField("About", default="")
     date_from = DateField("From (UTC)", validators=[Optional()])
     date_to = DateField("To (UTC)", validators=[Optional()])
 

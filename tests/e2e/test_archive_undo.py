@@ -131,7 +131,7 @@ def test_a_department_without_plans_says_why_its_bars_are_missing(page_as):
     name = f"Care {uuid.uuid4().hex[:6]}"
     page.goto("/admin/departments/new")
     page.get_by_label("Name").first.fill(name)
-    page.get_by_label("Slug").fill(name.lower().replace(" ", "-"))
+    page.get_by_label("Short name").fill(name.lower().replace(" ", "-"))
     with page.expect_navigation():
         page.locator("main form button[type=submit]").last.click()
     page.goto("/admin/departments")
