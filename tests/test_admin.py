@@ -908,6 +908,9 @@ def test_log_lines_tell_each_event_in_words(world, db_session):
     assert login.thing == ""
     assert login.changes[0].after == "x" * 200 + "…"
     assert refused.what == "Was refused"
+    assert {"NPS response", "Reminder settings", "People's accounts", "Plan"} <= set(
+        history.FILTER_KINDS.values()
+    )  # the filter's words keep their capitals
     assert [(c.label, c.after) for c in refused.changes] == [
         ("Asked to", "administer the app"),
         ("Page", "POST /admin/users/new"),

@@ -187,7 +187,7 @@ def test_as_of_in_the_past_drops_later_actuals_and_changes_the_status(reader, da
     table = re.search(
         r'<table class="table table-sm align-middle" id="actuals">(.*?)</table>', page, re.S
     )
-    assert re.findall(r'<th scope="row">([\d-]+)</th>', table.group(1)) == [
+    assert re.findall(r'<th scope="row" class="text-nowrap">([\d-]+)</th>', table.group(1)) == [
         "2026-02-20",
         "2026-01-11",
     ]

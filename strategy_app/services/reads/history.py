@@ -337,9 +337,17 @@ LOG_ACTIONS = {
     "admin_action": "Administered",
     "variance_explained": "Explained an off-track actual of",
 }
+
+
+def _first_up(text: str) -> str:
+    """Text with its first letter a capital (not str.capitalize: "NPS response" stays)."""
+    return text[:1].upper() + text[1:]
+
+
+_FILTER_WORDS = {"User": "People's accounts", "ReminderPreference": "Reminder settings"}
 # The kinds of thing, as the audit page's filter offers them.
 FILTER_KINDS = {
-    kind: ("People's accounts" if kind == "User" else words.split(" ", 1)[1].capitalize())
+    kind: _FILTER_WORDS.get(kind) or _first_up(words.split(" ", 1)[1])
     for kind, words in KIND_WORDS.items()
 }
 # Who signs in is the person: the log does not repeat them as the thing.
