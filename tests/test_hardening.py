@@ -24,7 +24,7 @@ import sqlalchemy as sa
 import config
 from strategy_app import create_app
 from strategy_app.extensions import db
-from strategy_app.models import ApiToken, AuditEvent, LoginThrottle
+from strategy_app.models import ApiToken, AuditEvent, LoginThrottle, Measurement
 from strategy_app.services.dataio import backup
 from strategy_app.services.plumbing import audit, throttle
 from strategy_app.services.writes import tokens
@@ -191,6 +191,48 @@ def test_pages_answer_a_self_contained_503_when_the_database_is_unreachable(unre
     assert "try again" in page
     assert "Strategy tracker" in page
     assert client.get("/healthz").status_code == 503
+
+
+def test_a_write_answers_what_it_saved_when_the_database_goes_away_right_after(app_factory):
+    """CI caught a 500 "nothing was saved" for an actual that was saved: the answer was made
+    after the commit, reading the database again just as PostgreSQL was stopping."""
+    app = app_factory(TESTING=False, PROPAGATE_EXCEPTIONS=False, PROPAGATE_SERVER_ERRORS=False)
+    with app.app_context():
+        executive = factories.user("executive")
+        indicator = factories.indicator()
+        db.session.flush()
+        _, plain = tokens.create_token(executive, "CRM", "write")
+        indicator_id = indicator.id
+        db.session.commit()
+        away = {"now": False}
+
+        def gone_after_the_commit(*_args, **_kw):
+            if away["now"]:
+                raise sqlite3.OperationalError("the database system is shutting down")
+
+        def commit_done(_session):
+            away["now"] = True
+
+        sa.event.listen(db.engine, "before_cursor_execute", gone_after_the_commit)
+        sa.event.listen(db.session, "after_commit", commit_done)
+    try:
+        r = app.test_client().post(
+            f"/api/v1/indicators/{indicator_id}/measurements",
+            json={"date": "2026-06-30", "value": 91.5},
+            headers=_bearer(plain),
+        )
+    finally:
+        away["now"] = False
+        with app.app_context():
+            sa.event.remove(db.engine, "before_cursor_execute", gone_after_the_commit)
+            sa.event.remove(db.session, "after_commit", commit_done)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.get_json()["value"] == 91.5
+    with app.app_context():
+        values = db.session.scalars(
+            sa.select(Measurement.value).where(Measurement.indicator_id == indicator_id)
+        ).all()
+    assert values == [91.5]  # saved, and said so
 
 
 # Long enough that a read which waited on the writer could not pass for a slow one, even on

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +15,8 @@ from strategy_app.models import ActionPlan, CompanyStrategy, Indicator, Objectiv
 from strategy_app.schemas.common import Day
 from strategy_app.services.evaluation import metrics, rules
 from strategy_app.services.evaluation.clock import today
+
+T = TypeVar("T")
 
 WRITE_ERRORS = (400, 401, 403, 404, 413, 422, 429)
 READ_ERRORS = (401, 403, 404, 422, 429)
@@ -32,6 +35,20 @@ class ListQuery(BaseModel):
 class AsOfQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     as_of: Day | None = Field(default=None, description="Evaluate computed fields at this date")
+
+
+def saved(answer: Callable[[], T]) -> T:
+    """Write what the request changed and answer with answer(), made before the commit.
+
+    After a commit every loaded object is expired, so an answer made then reads the database
+    again; if the database went away at that moment the client got a 500 saying nothing was
+    saved, for a write that was. Made inside the transaction (flushed: ids and versions
+    known), the answer needs nothing after the commit, and a commit that fails answers 503.
+    """
+    db.session.flush()
+    body = answer()
+    db.session.commit()
+    return body
 
 
 def as_of_date(args: Any) -> date:

@@ -20,6 +20,7 @@ from strategy_app.api.common import (
     as_of_date,
     page_of,
     paged,
+    saved,
 )
 from strategy_app.api.registry import operation
 from strategy_app.extensions import db
@@ -118,16 +119,14 @@ def _views(res: Resource) -> dict[str, Callable]:
 
     def create(data: BaseModel):
         obj = res.writes[0](g.api_user, data)
-        db.session.commit()
-        return res.out([res.one(obj.id)], today())[0], 201
+        return saved(lambda: res.out([res.one(obj.id)], today())[0]), 201
 
     def patch(id: int, data: BaseModel):
         obj = res.one(id, load=False)
         if res.permission is not None:
             refuse_nulls(data, obj, res.permission)
         res.writes[1](g.api_user, obj, data)
-        db.session.commit()
-        return res.out([res.one(id)], today())[0]
+        return saved(lambda: res.out([res.one(id)], today())[0])
 
     def delete(id: int):
         obj = res.one(id, load=False)

@@ -9,9 +9,9 @@ from flask import g
 from pydantic import BaseModel, ConfigDict, Field
 
 from strategy_app.api import bp
+from strategy_app.api.common import saved
 from strategy_app.api.outputs import Out, Page, Resource
 from strategy_app.api.registry import operation
-from strategy_app.extensions import db
 from strategy_app.schemas.common import Day
 from strategy_app.schemas.health import AssessmentIn
 from strategy_app.services.evaluation import checklist
@@ -159,8 +159,7 @@ def list_assessments(args: AssessmentQuery):
 )
 def create_assessment(data: AssessmentIn):
     assessment = assessments.record_assessment(g.api_user, data)
-    db.session.commit()
-    return assessment_out(assessment), 201
+    return saved(lambda: assessment_out(assessment)), 201
 
 
 @operation(

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import g
 
 from strategy_app.api import bp, outputs
-from strategy_app.api.common import READ_ERRORS, WRITE_ERRORS, ListQuery, paged
+from strategy_app.api.common import READ_ERRORS, WRITE_ERRORS, ListQuery, paged, saved
 from strategy_app.api.registry import operation, read_json_body
 from strategy_app.api.resources import INDICATORS
 from strategy_app.extensions import db
@@ -54,8 +54,7 @@ def list_measurements(id: int, args: ListQuery):
 )
 def create_measurement(id: int, data: inputs.MeasurementIn):
     row = measurements.record(g.api_user, INDICATORS.one(id), data, source="api")
-    db.session.commit()
-    return _measurement(row), 201
+    return saved(lambda: _measurement(row)), 201
 
 
 @operation(
@@ -80,5 +79,4 @@ def create_measurement(id: int, data: inputs.MeasurementIn):
 def batch_measurements():
     indexed, errors = measurements.parse_batch(read_json_body())
     rows = measurements.record_batch(g.api_user, indexed, errors, source="api")
-    db.session.commit()
-    return {"written": len(rows), "items": [_measurement(m) for m in rows]}, 201
+    return saved(lambda: {"written": len(rows), "items": [_measurement(m) for m in rows]}), 201

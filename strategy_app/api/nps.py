@@ -10,6 +10,7 @@ from flask import g
 from pydantic import BaseModel, ConfigDict, Field
 
 from strategy_app.api import bp, outputs
+from strategy_app.api.common import saved
 from strategy_app.api.registry import operation
 from strategy_app.extensions import db
 from strategy_app.models import FollowUp, NpsResponse
@@ -191,8 +192,7 @@ def list_nps_responses(args: ListQuery):
 )
 def create_nps_response(data: NpsResponseIn):
     response = nps_writes.add_response(g.api_user, data, today())
-    db.session.commit()
-    return response_out(response), 201
+    return saved(lambda: response_out(response)), 201
 
 
 @operation(
@@ -271,5 +271,4 @@ def get_follow_up(id: int, args: _Query):
 )
 def patch_follow_up(id: int, data: FollowUpPatch):
     follow_up = nps_writes.update_follow_up(g.api_user, _follow_up(id), data)
-    db.session.commit()
-    return follow_up_out(follow_up)
+    return saved(lambda: follow_up_out(follow_up))
