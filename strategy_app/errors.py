@@ -19,6 +19,8 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
+    has_request_context,
     make_response,
     render_template,
     request,
@@ -53,6 +55,10 @@ DATABASE_UNAVAILABLE = (
     sa.exc.InterfaceError,
     sa.exc.DisconnectionError,
     sa.exc.TimeoutError,
+)
+SAVED_THEN_UNAVAILABLE = (
+    "Your change was saved, but the database stopped answering just after, so the next page "
+    "could not be shown. Please reload in a few seconds; there is no need to make it again."
 )
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE_MESSAGE = (
@@ -117,16 +123,27 @@ def _rollback() -> None:
         db.session.close()
 
 
+def _note_a_saved_change(_session) -> None:
+    """Remember that this request's change was committed (a write, not a read's bookkeeping)."""
+    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+        g.change_saved = True
+
+
 def unavailable() -> Response:
-    """The 503 answer: JSON for the API, otherwise a page rendered without the database."""
+    """The 503 answer: JSON for the API, otherwise a page rendered without the database.
+
+    When the request's change was committed before the database stopped answering (the page
+    after a save reads it again), the answer says it was saved: "nothing was saved" would
+    have the person make it twice."""
+    message = SAVED_THEN_UNAVAILABLE if g.get("change_saved") else UNAVAILABLE_MESSAGE
     if _wants_json():
-        body = {"error": {"status": 503, "message": UNAVAILABLE_MESSAGE, "fields": {}}}
+        body = {"error": {"status": 503, "message": message, "fields": {}}}
         response = make_response(body, 503)
     else:
         # Straight from Jinja: render_template runs the context processors, and Flask-Login's
         # loads the signed-in user from the database.
         template = current_app.jinja_env.get_template("errors/unavailable.html")
-        html = template.render(message=UNAVAILABLE_MESSAGE, request=request)
+        html = template.render(message=message, request=request, saved=g.get("change_saved"))
         response = make_response(html, 503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -191,6 +208,8 @@ def register(app: Flask) -> None:
 
     for kind in DATABASE_UNAVAILABLE:
         app.register_error_handler(kind, database_unavailable)
+    with app.app_context():
+        sa.event.listen(db.session, "after_commit", _note_a_saved_change)
 
     @app.teardown_appcontext
     def close_session(_exc):

@@ -193,39 +193,77 @@ def test_pages_answer_a_self_contained_503_when_the_database_is_unreachable(unre
     assert client.get("/healthz").status_code == 503
 
 
+class _GoneAfterTheCommit:
+    """The database refuses every statement once the request's transaction has committed, as
+    PostgreSQL does when it is stopped at that moment."""
+
+    def __init__(self, app):
+        self.app, self.now = app, False
+
+    def _refuse(self, *_args, **_kw):
+        if self.now:
+            raise sqlite3.OperationalError("the database system is shutting down")
+
+    def _committed(self, _session):
+        self.now = True
+
+    def __enter__(self):
+        with self.app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", self._refuse)
+            sa.event.listen(db.session, "after_commit", self._committed)
+        return self
+
+    def __exit__(self, *_exc):
+        self.now = False
+        with self.app.app_context():
+            sa.event.remove(db.engine, "before_cursor_execute", self._refuse)
+            sa.event.remove(db.session, "after_commit", self._committed)
+
+
+def test_a_page_that_saved_says_so_when_the_database_goes_away_right_after(app_factory):
+    """A form's change is committed, then the page after it (its flash reads what was saved)
+    cannot be made: the 503 says the change was saved, not "nothing was saved"."""
+    app = app_factory(TESTING=False, PROPAGATE_EXCEPTIONS=False, PROPAGATE_SERVER_ERRORS=False)
+    with app.app_context():
+        factories.user("executive", email="boss@example.test")
+        indicator_id = factories.indicator().id
+        db.session.commit()
+    client = app.test_client()
+    assert _post_login(client, "boss@example.test", factories.PASSWORD).status_code == 302
+    with _GoneAfterTheCommit(app):
+        r = client.post(f"/actuals/{indicator_id}/new", data={"date": "2026-06-15", "value": "90"})
+    assert r.status_code == 503
+    page = r.get_data(as_text=True)
+    assert "Your change was saved" in page
+    assert "nothing was read or saved" not in page
+    with app.app_context():
+        values = db.session.scalars(
+            sa.select(Measurement.value).where(Measurement.indicator_id == indicator_id)
+        ).all()
+    assert values == [90.0]
+    # a read that fails says what it always said
+    with _GoneAfterTheCommit(app) as gone:
+        gone.now = True
+        failed = client.get(f"/objectives/indicators/{indicator_id}")
+    assert failed.status_code == 503
+    assert "Your change was saved" not in failed.get_data(as_text=True)
+
+
 def test_a_write_answers_what_it_saved_when_the_database_goes_away_right_after(app_factory):
     """CI caught a 500 "nothing was saved" for an actual that was saved: the answer was made
     after the commit, reading the database again just as PostgreSQL was stopping."""
     app = app_factory(TESTING=False, PROPAGATE_EXCEPTIONS=False, PROPAGATE_SERVER_ERRORS=False)
     with app.app_context():
         executive = factories.user("executive")
-        indicator = factories.indicator()
-        db.session.flush()
+        indicator_id = factories.indicator().id
         _, plain = tokens.create_token(executive, "CRM", "write")
-        indicator_id = indicator.id
         db.session.commit()
-        away = {"now": False}
-
-        def gone_after_the_commit(*_args, **_kw):
-            if away["now"]:
-                raise sqlite3.OperationalError("the database system is shutting down")
-
-        def commit_done(_session):
-            away["now"] = True
-
-        sa.event.listen(db.engine, "before_cursor_execute", gone_after_the_commit)
-        sa.event.listen(db.session, "after_commit", commit_done)
-    try:
+    with _GoneAfterTheCommit(app):
         r = app.test_client().post(
             f"/api/v1/indicators/{indicator_id}/measurements",
             json={"date": "2026-06-30", "value": 91.5},
             headers=_bearer(plain),
         )
-    finally:
-        away["now"] = False
-        with app.app_context():
-            sa.event.remove(db.engine, "before_cursor_execute", gone_after_the_commit)
-            sa.event.remove(db.session, "after_commit", commit_done)
     assert r.status_code == 201, r.get_data(as_text=True)
     assert r.get_json()["value"] == 91.5
     with app.app_context():
