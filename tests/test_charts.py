@@ -419,3 +419,13 @@ def test_narrow_screens_get_short_labels_and_one_column():
         2,
         {"rows": 3, "columns": 1},
     )
+
+
+def test_objectives_by_service_fits_a_slide_however_many_strategies():
+    """CI's projector check found the overview slide 18 px too tall once other tests had
+    added service strategies: on a slide the chart keeps to the room a chart has there."""
+    rows = [(f"Service strategy {n}", {"on_track": n}) for n in range(8)]
+    slide = charts.objectives_by_service(rows, surface=charts.MEETING)
+    assert slide["layout"]["height"] <= charts.MEETING.height
+    page = charts.objectives_by_service(rows)
+    assert page["layout"]["height"] > charts.PAGE.height  # a page grows and scrolls

@@ -246,6 +246,13 @@ def overdue_by_department(
     return with_table(responsive(build, surface), ["Department", "Overdue plans"], rows_)
 
 
+def _by_service_height(s: Surface, strategies: int) -> int:
+    """Taller with each service strategy; on a slide never past the room a chart has there
+    (the overview slide must fit 1920 × 1080 whatever the number of strategies)."""
+    grown = s.height // 2 + s.font * 4 * max(strategies, 1)
+    return min(grown, s.height) if s.name == "meeting" else grown
+
+
 def objectives_by_service(
     rows: Iterable[tuple[str, Mapping[str, int]]], *, surface: Surface = PAGE
 ) -> dict[str, Any]:
@@ -278,7 +285,7 @@ def objectives_by_service(
                 "Objectives by status per service strategy",
                 "Objectives (count)",
                 "Service strategy" if s.columns > 1 else "",
-                height=s.height // 2 + s.font * 4 * max(len(items), 1),
+                height=_by_service_height(s, len(items)),
                 barmode="stack",
                 surface=s,
             ),
