@@ -44,27 +44,42 @@ ACTIONS = {
     "login": "signed in",
     "logout": "signed out",
 }
-# What an id field names, and the column that names it.
+# The column each kind of thing goes by: its title or name, or its date ("the review of 3 Mar
+# 2026") when it has none. Change lines (NAMED) and the audit log (THING_NAMES) both name by it.
+NAME_COLUMN = {
+    ActionPlan: ActionPlan.title,
+    Assessment: Assessment.date,
+    CompanyStrategy: CompanyStrategy.title,
+    Department: Department.name,
+    Indicator: Indicator.name,
+    Measurement: Measurement.date,
+    NpsResponse: NpsResponse.date,
+    Objective: Objective.title,
+    Review: Review.date,
+    ServiceStrategy: ServiceStrategy.title,
+    User: User.name,
+    Webhook: Webhook.name,
+}
+# What an id field names.
 NAMED = {
-    "owner_id": (User, User.name),
-    "author_id": (User, User.name),
-    "entered_by_id": (User, User.name),
-    "lead_id": (User, User.name),
-    "user_id": (User, User.name),
-    "assessor_id": (User, User.name),
-    "department_id": (Department, Department.name),
-    "objective_id": (Objective, Objective.title),
-    "service_strategy_id": (ServiceStrategy, ServiceStrategy.title),
-    "company_strategy_id": (CompanyStrategy, CompanyStrategy.title),
-    "action_plan_id": (ActionPlan, ActionPlan.title),
-    "blocked_by_id": (ActionPlan, ActionPlan.title),
-    "indicator_id": (Indicator, Indicator.name),
-    "plan_id": (ActionPlan, ActionPlan.title),
-    # Things without a name go by their date ("the review of 3 Mar 2026").
-    "review_id": (Review, Review.date),
-    "assessment_id": (Assessment, Assessment.date),
-    "response_id": (NpsResponse, NpsResponse.date),
-    "measurement_id": (Measurement, Measurement.date),
+    "owner_id": User,
+    "author_id": User,
+    "entered_by_id": User,
+    "lead_id": User,
+    "user_id": User,
+    "assessor_id": User,
+    "department_id": Department,
+    "objective_id": Objective,
+    "service_strategy_id": ServiceStrategy,
+    "company_strategy_id": CompanyStrategy,
+    "action_plan_id": ActionPlan,
+    "blocked_by_id": ActionPlan,
+    "indicator_id": Indicator,
+    "plan_id": ActionPlan,
+    "review_id": Review,
+    "assessment_id": Assessment,
+    "response_id": NpsResponse,
+    "measurement_id": Measurement,
 }
 # Labels of the fields only history shows (the forms' and the API's are in wording.LABELS).
 HISTORY_LABELS = {
@@ -186,23 +201,28 @@ def _diff(before: str, after: str) -> tuple[str, str]:
     return " … ".join(removed), " … ".join(added)
 
 
-def _names(rows) -> dict[str, dict[int, str]]:
-    """The names of every id the events mention, one query per kind of thing."""
-    wanted: dict[str, set[int]] = {}
+def _names_of(wanted: dict[type, set[int]]) -> dict[type, dict[int, Any]]:
+    """What each wanted thing goes by (NAME_COLUMN), one query per kind of thing."""
+    return {
+        model: dict(
+            db.session.execute(
+                sa.select(model.id, NAME_COLUMN[model]).where(model.id.in_(ids))
+            ).all()
+        )
+        for model, ids in wanted.items()
+        if ids
+    }
+
+
+def _names(rows) -> dict[str, dict[int, Any]]:
+    """The names of every id the events' changes mention, by the field that mentions it."""
+    wanted: dict[type, set[int]] = {}
     for event, _ in rows:
         for key, pair in (event.changes or {}).items():
             if key in NAMED and isinstance(pair, list):
-                wanted.setdefault(key, set()).update(v for v in pair if isinstance(v, int))
-    by_model: dict[type, set[int]] = {}
-    for key, ids in wanted.items():
-        by_model.setdefault(NAMED[key][0], set()).update(ids)
-    names: dict[type, dict[int, str]] = {}
-    for model, ids in by_model.items():
-        column = next(col for m, col in NAMED.values() if m is model)
-        names[model] = dict(
-            db.session.execute(sa.select(model.id, column).where(model.id.in_(ids))).all()
-        )
-    return {key: names.get(model, {}) for key, (model, _) in NAMED.items()}
+                wanted.setdefault(NAMED[key], set()).update(v for v in pair if isinstance(v, int))
+    names = _names_of(wanted)
+    return {key: names.get(model, {}) for key, model in NAMED.items()}
 
 
 def _coded(key: str, value: Any) -> Any:
@@ -307,21 +327,8 @@ KIND_WORDS = {
     "Webhook": "the webhook",
     "WebhookDelivery": "a webhook message",
 }
-# The name a thing goes by in the log: its title or name, or its date.
-THING_NAMES = {
-    "ActionPlan": (ActionPlan, ActionPlan.title),
-    "Assessment": (Assessment, Assessment.date),
-    "CompanyStrategy": (CompanyStrategy, CompanyStrategy.title),
-    "Department": (Department, Department.name),
-    "Indicator": (Indicator, Indicator.name),
-    "Measurement": (Measurement, Measurement.date),
-    "NpsResponse": (NpsResponse, NpsResponse.date),
-    "Objective": (Objective, Objective.title),
-    "Review": (Review, Review.date),
-    "ServiceStrategy": (ServiceStrategy, ServiceStrategy.title),
-    "User": (User, User.name),
-    "Webhook": (Webhook, Webhook.name),
-}
+# The kinds of thing the log names (by NAME_COLUMN), by the name the audit records them under.
+THING_NAMES = {model.__name__: model for model in NAME_COLUMN}
 # Each recorded action, as the log says it (a sentence that goes on with the thing).
 LOG_ACTIONS = {
     "create": "Created",
@@ -396,21 +403,19 @@ class LogLine:
 
 def _thing_names(events) -> dict[str, dict[int, str]]:
     """The name of each thing the events are about, one query per kind of thing."""
-    wanted: dict[str, set[int]] = {}
+    wanted: dict[type, set[int]] = {}
     for e in events:
         if e.entity_type in THING_NAMES and e.entity_id is not None:
-            wanted.setdefault(e.entity_type, set()).add(e.entity_id)
-    found: dict[str, dict[int, str]] = {}
-    for kind, ids in wanted.items():
-        model, column = THING_NAMES[kind]
-        rows = db.session.execute(sa.select(model.id, column).where(model.id.in_(ids))).all()
-        # a thing known by its date is "of" it (the review of 3 Mar 2026), a name is quoted
-        found[kind] = {
+            wanted.setdefault(THING_NAMES[e.entity_type], set()).add(e.entity_id)
+    # a thing known by its date is "of" it (the review of 3 Mar 2026), a name is quoted
+    return {
+        model.__name__: {
             i: f"of {_words(v.isoformat())}" if isinstance(v, date) else f"“{v}”"
-            for i, v in rows
+            for i, v in found.items()
             if v not in (None, "")
         }
-    return found
+        for model, found in _names_of(wanted).items()
+    }
 
 
 def _shorter(text: Any) -> Any:
