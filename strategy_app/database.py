@@ -47,6 +47,11 @@ def _note_commit(session: Session) -> None:
         g.setdefault(_COMMITTED, True)
 
 
+def committed_a_write() -> bool:
+    """This request (a write: a form post, an API change) has committed what it changed."""
+    return has_request_context() and request.method not in _READ_METHODS and bool(g.get(_COMMITTED))
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

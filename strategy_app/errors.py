@@ -19,8 +19,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    g,
-    has_request_context,
     make_response,
     render_template,
     request,
@@ -29,6 +27,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from strategy_app.database import committed_a_write
 from strategy_app.extensions import db
 from strategy_app.schemas.common import MAX_ID
 from strategy_app.services.plumbing.errors import PermissionDenied, ServiceError
@@ -123,19 +122,14 @@ def _rollback() -> None:
         db.session.close()
 
 
-def _note_a_saved_change(_session) -> None:
-    """Remember that this request's change was committed (a write, not a read's bookkeeping)."""
-    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
-        g.change_saved = True
-
-
 def unavailable() -> Response:
     """The 503 answer: JSON for the API, otherwise a page rendered without the database.
 
     When the request's change was committed before the database stopped answering (the page
     after a save reads it again), the answer says it was saved: "nothing was saved" would
     have the person make it twice."""
-    message = SAVED_THEN_UNAVAILABLE if g.get("change_saved") else UNAVAILABLE_MESSAGE
+    saved = committed_a_write()
+    message = SAVED_THEN_UNAVAILABLE if saved else UNAVAILABLE_MESSAGE
     if _wants_json():
         body = {"error": {"status": 503, "message": message, "fields": {}}}
         response = make_response(body, 503)
@@ -143,7 +137,7 @@ def unavailable() -> Response:
         # Straight from Jinja: render_template runs the context processors, and Flask-Login's
         # loads the signed-in user from the database.
         template = current_app.jinja_env.get_template("errors/unavailable.html")
-        html = template.render(message=message, request=request, saved=g.get("change_saved"))
+        html = template.render(message=message, request=request, saved=saved)
         response = make_response(html, 503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -208,8 +202,6 @@ def register(app: Flask) -> None:
 
     for kind in DATABASE_UNAVAILABLE:
         app.register_error_handler(kind, database_unavailable)
-    with app.app_context():
-        sa.event.listen(db.session, "after_commit", _note_a_saved_change)
 
     @app.teardown_appcontext
     def close_session(_exc):
