@@ -250,7 +250,7 @@ def _by_service_height(s: Surface, strategies: int) -> int:
     """Taller with each service strategy; on a slide never past the room a chart has there
     (the overview slide must fit 1920 × 1080 whatever the number of strategies)."""
     grown = s.height // 2 + s.font * 4 * max(strategies, 1)
-    return min(grown, s.height) if s.name == "meeting" else grown
+    return grown if s.scrolls else min(grown, s.height)
 
 
 def objectives_by_service(

@@ -311,7 +311,7 @@ def _grid(
     heading_px = max((h.count("<br>") + 1 for h in headings), default=1) * s.note * LINE + 8
     ticks_px = s.font * LINE * 1.5 + 8
     # a slide with one row of plots gives them its height
-    panel = s.panel * 2 if rows == 1 and s.name == "meeting" else s.panel
+    panel = s.panel * 2 if rows == 1 and not s.scrolls else s.panel
     band = heading_px + panel + ticks_px
     paper = rows * band
     top = title_height(title if heading else "", subtitle, s)

@@ -38,7 +38,10 @@ class Surface:
     columns: int  # small multiples per row
     modebar: bool  # Plotly's toolbar, which sits over the top right corner
     top: int  # room above the title (the toolbar's row when it is shown)
-    phone: Surface | None = None  # the layout used below 576 px
+    phone: Surface | None = None
+    # The screen scrolls, so a chart may grow past `height` with its rows; a slide does not,
+    # and its charts keep to the room they have there.
+    scrolls: bool = True  # the layout used below 576 px
 
     def chars(self, size: int, width: float | None = None) -> int:
         """How many characters of type of this size fit on one line of the given width."""
@@ -95,6 +98,7 @@ MEETING = Surface(
     modebar=False,
     top=6,
     phone=PHONE,
+    scrolls=False,
 )
 PRINT = Surface(
     "print",
