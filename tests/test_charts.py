@@ -427,5 +427,8 @@ def test_objectives_by_service_fits_a_slide_however_many_strategies():
     rows = [(f"Service strategy {n}", {"on_track": n}) for n in range(8)]
     slide = charts.objectives_by_service(rows, surface=charts.MEETING)
     assert slide["layout"]["height"] <= charts.MEETING.height
+    # the overview slide gives it less: the vision, the figures and two lines share the slide
+    overview = charts.objectives_by_service(rows, surface=charts.MEETING, room=400)
+    assert overview["layout"]["height"] == 400
     page = charts.objectives_by_service(rows)
     assert page["layout"]["height"] > charts.PAGE.height  # a page grows and scrolls

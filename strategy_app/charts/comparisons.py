@@ -246,17 +246,23 @@ def overdue_by_department(
     return with_table(responsive(build, surface), ["Department", "Overdue plans"], rows_)
 
 
-def _by_service_height(s: Surface, strategies: int) -> int:
+def _by_service_height(s: Surface, strategies: int, room: int | None) -> int:
     """Taller with each service strategy; on a slide never past the room a chart has there
     (the overview slide must fit 1920 × 1080 whatever the number of strategies)."""
     grown = s.height // 2 + s.font * 4 * max(strategies, 1)
-    return grown if s.scrolls else min(grown, s.height)
+    return grown if s.scrolls else min(grown, room or s.height)
 
 
 def objectives_by_service(
-    rows: Iterable[tuple[str, Mapping[str, int]]], *, surface: Surface = PAGE
+    rows: Iterable[tuple[str, Mapping[str, int]]],
+    *,
+    surface: Surface = PAGE,
+    room: int | None = None,
 ) -> dict[str, Any]:
-    """Stacked horizontal bars: each service strategy's objectives per status."""
+    """Stacked horizontal bars: each service strategy's objectives per status.
+
+    room: on a surface that does not scroll (a slide), the most height (px) the chart may
+    take when text above it shares the slide (the meeting's overview)."""
     items = list(rows)
     top = max((sum(counts.values()) for _, counts in items), default=0)
 
@@ -285,7 +291,7 @@ def objectives_by_service(
                 "Objectives by status per service strategy",
                 "Objectives (count)",
                 "Service strategy" if s.columns > 1 else "",
-                height=_by_service_height(s, len(items)),
+                height=_by_service_height(s, len(items), room),
                 barmode="stack",
                 surface=s,
             ),

@@ -48,6 +48,9 @@ CHANGES_LISTED = 6  # changes listed on the changes slide (the rest: /reports/ch
 DEFAULT_DAYS = reviews.DEFAULT_DAYS  # no review yet: the changes of the last two weeks
 PANELS_PER_SLIDE = 6  # expected-vs-actual plots (three columns, two rows)
 CHARTED_PER_DEPARTMENT = 12  # the worst indicators of each department, two slides at most
+# The overview's chart shares its slide with the vision (two lines at most), the figures and
+# two lines of text: it keeps to what a chart has on a slide less their room.
+OVERVIEW_CHART_ROOM = charts.MEETING.height - 120
 OBJECTIVE_SLIDES = 8  # off-track objectives given a slide of their own, worst first
 
 T = TypeVar("T")
@@ -265,7 +268,9 @@ class Figures:
         """Objectives by status per customer-service strategy."""
         view = self.deck.view
         counts = [(s.title, view.counts_by_service.get(s.id, {})) for s in view.service_strategies]
-        return charts.objectives_by_service(counts, surface=charts.MEETING)
+        return charts.objectives_by_service(
+            counts, surface=charts.MEETING, room=OVERVIEW_CHART_ROOM
+        )
 
     @cached_property
     def departments(self) -> dict[str, Any]:

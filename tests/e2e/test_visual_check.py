@@ -85,6 +85,15 @@ def test_charts_of_every_page_fit_at_every_size(page_as, kind):
     assert not found.problems, f"{len(found.problems)} problems:\n" + "\n".join(found.problems)
 
 
+LONG_VISION = """
+() => {
+  const vision = document.querySelector('.slide.is-current .vision');
+  if (!vision) throw new Error('the overview slide shows no vision');
+  vision.textContent = (vision.textContent + ' ').repeat(30);
+}
+"""
+
+
 def test_every_meeting_slide_fits_a_projector(page_as):
     page = page_as("viewer@demo.test")
     page.set_viewport_size(SLIDE)
@@ -104,6 +113,11 @@ def test_every_meeting_slide_fits_a_projector(page_as):
         seen = visual.check(page, where, vertical=True, min_font=visual.MEETING_FONT)
         found.charts += seen.charts
         found.problems += seen.problems
+        if n == 0:  # the overview fits with a vision of any length (it keeps to two lines)
+            page.evaluate(LONG_VISION)
+            found.problems += visual.check(
+                page, f"{where} with a long vision", vertical=True
+            ).problems
     visual.record("meeting", found, 1)
     assert found.charts >= 4
     # every department gets its expected-vs-actual slide, every off-track objective its own

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,26 @@ PAGE_SCROLL = """
 """
 
 
+# what a slide that scrolls down is made of, top to bottom, to say in the problem what grew
+SLIDE_PARTS = """
+() => {
+  const slide = document.querySelector('.slide.is-current') || document.body;
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className.trim()
+       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const above = [];  // what is drawn above the slide, at every level up to the page
+  for (let el = slide; el && el !== document.body; el = el.parentElement) {
+    for (let sib = el.previousElementSibling; sib; sib = sib.previousElementSibling) {
+      if (sib.getBoundingClientRect().height > 0) above.unshift(sib);
+    }
+  }
+  return [...above, ...slide.children].map(el => ({
+    what: name(el), height: Math.round(el.getBoundingClientRect().height),
+  }));
+}
+"""
+
+
 @dataclass
 class Found:
     """What the check saw on a page: charts looked at and the problems, each in words."""
@@ -140,7 +161,13 @@ def check(page, where: str, *, vertical: bool = False, min_font: float = 0) -> F
     if scroll["sideways"] > 0:
         found.problems.append(f"{where}: the page scrolls sideways by {scroll['sideways']} px")
     if vertical and scroll["down"] > 0:
-        found.problems.append(f"{where}: the slide scrolls down by {scroll['down']} px")
+        parts = ", ".join(f"{p['what']} {p['height']} px" for p in page.evaluate(SLIDE_PARTS))
+        found.problems.append(
+            f"{where}: the slide scrolls down by {scroll['down']} px (its parts: {parts})"
+        )
+        shot = tally_dir() / "visual-check" / f"{re.sub(r'[^a-z0-9]+', '-', where.lower())}.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
     return found
 
 
