@@ -203,7 +203,7 @@ def test_deck_shows_the_right_numbers(world, sign_in):
 def test_deck_as_of_a_past_date(world, sign_in):
     client = sign_in(world.viewer)
     page = html(client.get("/meeting?as_of=2026-05-15"))
-    assert "Figures as they stood on <strong>2026-05-15</strong>" in page
+    assert "Figures as they stood on <strong>15 May 2026</strong>" in page
     counts = dict(re.findall(r'data-status="(\w+)">(\d+)<', page))
     assert counts["no_data"] == "3"  # the actuals are dated June 1
     assert 'data-figure-name="overdue">1<' in page  # due May 1
@@ -241,7 +241,7 @@ def test_every_slide_has_a_page_of_its_own_and_keeps_the_date(world, sign_in, cl
         page = html(viewer.get(f"/meeting/slides/{slide_id}?as_of=2026-05-15"))
         assert '<section class="slide' in page
         assert f'id="{slide_id}" data-slide' in page
-        assert "Figures as they stood on <strong>2026-05-15</strong>" in page
+        assert "Figures as they stood on <strong>15 May 2026</strong>" in page
         assert f"Slide {n + 1} of {len(ids)}." in page
         assert "data-src" not in page
         if n:
@@ -453,7 +453,7 @@ def test_the_changes_slide_shows_a_scripted_change_since_the_last_review(
         assert "Train agents" in full
         # the overview says when the last review was, and points at this slide
         deck = html(client.get("/meeting"))
-        assert 'The last review was held on <span class="text-nowrap">2026-03-02</span>' in deck
+        assert 'The last review was held on <span class="text-nowrap">2 March 2026</span>' in deck
         assert 'href="#slide-changes"' in deck
 
 
