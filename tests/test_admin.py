@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -994,3 +994,19 @@ def test_admin_posts_need_the_csrf_token(csrf_app, make):
     r = client.post(f"/admin/users/{target.id}/deactivate", data={"csrf_token": token})
     assert r.status_code == 302
     assert not user_by_email("target@example.test").active
+
+
+def test_an_actual_in_the_audit_log_names_its_day_and_its_indicator(as_executive, db_session):
+    """Department leads enter actuals more than anything else: "Changed the actual of 30 Nov
+    2026" alone did not say which of a hundred indicators it was."""
+    indicator = factories.indicator(
+        name="Orders filled complete", actuals=[(date(2026, 11, 30), 31.0)]
+    )
+    db_session.add(indicator)
+    db_session.commit()
+    actual = indicator.measurements[0]
+    actual.value = 36.0
+    db_session.commit()
+    page = html(as_executive.get("/admin/audit?entity_type=Measurement"))
+    assert "Changed the actual of 30 Nov 2026 for “Orders filled complete”" in page
+    assert "<li>Value: 31 → 36</li>" in page

@@ -45,14 +45,18 @@ ACTIONS = {
     "logout": "signed out",
 }
 # The column each kind of thing goes by: its title or name, or its date ("the review of 3 Mar
-# 2026") when it has none. Change lines (NAMED) and the audit log (THING_NAMES) both name by it.
-NAME_COLUMN = {
+# 2026") when it has none; an actual goes by its day and its indicator's name. Change lines
+# (NAMED) and the audit log (THING_NAMES) both name by it.
+_INDICATOR_NAME = (
+    sa.select(Indicator.name).where(Indicator.id == Measurement.indicator_id).scalar_subquery()
+)
+NAME_COLUMN: dict[type, Any] = {
     ActionPlan: ActionPlan.title,
     Assessment: Assessment.date,
     CompanyStrategy: CompanyStrategy.title,
     Department: Department.name,
     Indicator: Indicator.name,
-    Measurement: Measurement.date,
+    Measurement: (Measurement.date, _INDICATOR_NAME),
     NpsResponse: NpsResponse.date,
     Objective: Objective.title,
     Review: Review.date,
@@ -202,16 +206,23 @@ def _diff(before: str, after: str) -> tuple[str, str]:
 
 
 def _names_of(wanted: dict[type, set[int]]) -> dict[type, dict[int, Any]]:
-    """What each wanted thing goes by (NAME_COLUMN), one query per kind of thing."""
-    return {
-        model: dict(
-            db.session.execute(
-                sa.select(model.id, NAME_COLUMN[model]).where(model.id.in_(ids))
-            ).all()
-        )
-        for model, ids in wanted.items()
-        if ids
-    }
+    """What each wanted thing goes by (NAME_COLUMN): a name, a day, or a day and a name; one
+    query per kind of thing."""
+    found = {}
+    for model, ids in wanted.items():
+        columns = NAME_COLUMN[model]
+        columns = columns if isinstance(columns, tuple) else (columns,)
+        rows = db.session.execute(sa.select(model.id, *columns).where(model.id.in_(ids))).all()
+        found[model] = {row[0]: row[1] if len(row) == 2 else tuple(row[1:]) for row in rows}
+    return found
+
+
+def _name_words(value: Any) -> Any:
+    """A day and a name as a person says them (an actual: "30 Nov 2026 for “Fill rate”")."""
+    if isinstance(value, tuple):
+        day, name = value
+        return f"{_words(day.isoformat())} for “{name}”" if name else _words(day.isoformat())
+    return value
 
 
 def _names(rows) -> dict[str, dict[int, Any]]:
@@ -257,8 +268,8 @@ def _change(key: str, pair: list, names: dict[str, dict[int, str]]) -> Change:
     before, after = pair
     if key in NAMED:
         known = names.get(key, {})
-        before = known.get(before, "(removed)") if isinstance(before, int) else before
-        after = known.get(after, "(removed)") if isinstance(after, int) else after
+        before = _name_words(known.get(before, "(removed)")) if isinstance(before, int) else before
+        after = _name_words(known.get(after, "(removed)")) if isinstance(after, int) else after
     else:
         before, after = _coded(key, before), _coded(key, after)
     before, after = _words(before), _words(after)
@@ -407,15 +418,18 @@ def _thing_names(events) -> dict[str, dict[int, str]]:
     for e in events:
         if e.entity_type in THING_NAMES and e.entity_id is not None:
             wanted.setdefault(THING_NAMES[e.entity_type], set()).add(e.entity_id)
-    # a thing known by its date is "of" it (the review of 3 Mar 2026), a name is quoted
     return {
-        model.__name__: {
-            i: f"of {_words(v.isoformat())}" if isinstance(v, date) else f"“{v}”"
-            for i, v in found.items()
-            if v not in (None, "")
-        }
+        model.__name__: {i: _thing_words(v) for i, v in found.items() if v not in (None, "")}
         for model, found in _names_of(wanted).items()
     }
+
+
+def _thing_words(value: Any) -> str:
+    """A thing known by its date is "of" it (the review of 3 Mar 2026), a name is quoted, an
+    actual is of its day for its indicator."""
+    if isinstance(value, tuple | date):
+        return f"of {_name_words(value if isinstance(value, tuple) else (value, None))}"
+    return f"“{value}”"
 
 
 def _shorter(text: Any) -> Any:
