@@ -309,7 +309,8 @@ def enter(as_of: date) -> bool:
             holder = sa.Table(
                 f"asof_{table.name}",
                 sa.MetaData(),
-                *(sa.Column(c.name, c.type) for c in table.c),
+                # keyed by id: each of the view's queries looks its rows up by id
+                *(sa.Column(c.name, c.type, primary_key=c.name == "id") for c in table.c),
                 sa.Column(_PRESENT, sa.Boolean),
                 prefixes=["TEMPORARY"],
             )
