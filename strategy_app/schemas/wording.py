@@ -287,3 +287,33 @@ def number_text(value: Any) -> Any:
     if _THOUSANDS.fullmatch(text):
         return re.sub(r"[,  '’]", "", text)
     return text if _PLAIN_NUMBER.fullmatch(text) else value
+
+
+# Each kind of thing as people call it, by its model's name: the audit log says "Changed the
+# plan …", a confirmation "Archive the plan …?" (services.reads.archiving, without "the").
+KIND_WORDS = {
+    "ActionPlan": "the plan",
+    "ApiToken": "an API token",
+    "Assessment": "the service-health assessment",
+    "AssessmentAnswer": "an answer of a service-health assessment",
+    "CheckIn": "a check-in",
+    "CompanyStrategy": "the company strategy",
+    "Department": "the department",
+    "FollowUp": "a detractor follow-up",
+    "Indicator": "the indicator",
+    "Measurement": "the actual",
+    "Milestone": "a milestone",
+    "NpsResponse": "the NPS response",
+    "Objective": "the objective",
+    "Organization": "the organization",
+    "PlanDependency": "a plan's blocker",
+    "ReminderPreference": "reminder settings",
+    "ReminderSend": "a reminder",
+    "Review": "the review",
+    "ReviewDecision": "a review decision",
+    "ServiceStrategy": "the service strategy",
+    "StrategyLink": "a strategy's fit",
+    "User": "the account of",
+    "Webhook": "the webhook",
+    "WebhookDelivery": "a webhook message",
+}

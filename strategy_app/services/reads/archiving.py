@@ -29,18 +29,23 @@ from strategy_app.models import (
     Webhook,
     WebhookDelivery,
 )
+from strategy_app.schemas.wording import KIND_WORDS
 from strategy_app.services.plumbing.numbers import day
 
-# What each kind is called on screen (the confirmation's heading, the "Undo" message).
+# The kinds that archive, called on screen as everywhere else (schemas.wording.KIND_WORDS)
+# without the article: the confirmation's heading, the "Undo" message.
 KINDS = {
-    ActionPlan: "plan",
-    Objective: "objective",
-    Indicator: "indicator",
-    CompanyStrategy: "company strategy",
-    ServiceStrategy: "service strategy",
-    Department: "department",
-    Review: "review",
-    Webhook: "webhook",
+    model: KIND_WORDS[model.__name__].removeprefix("the ")
+    for model in (
+        ActionPlan,
+        Objective,
+        Indicator,
+        CompanyStrategy,
+        ServiceStrategy,
+        Department,
+        Review,
+        Webhook,
+    )
 }
 
 

@@ -27,7 +27,7 @@ from strategy_app.models import (
     User,
     Webhook,
 )
-from strategy_app.schemas.wording import LABELS, VALUE_WORDS
+from strategy_app.schemas.wording import KIND_WORDS, LABELS, VALUE_WORDS
 from strategy_app.services.evaluation import checklist
 from strategy_app.services.plumbing.webhooks import EVENT_LABELS
 
@@ -311,33 +311,6 @@ def history(obj: Any, limit: int = 50) -> list[Entry]:
 
 # --- the whole audit log, in words (the executives' audit page) ---------------------------
 
-# What each kind of thing is called in the log.
-KIND_WORDS = {
-    "ActionPlan": "the plan",
-    "ApiToken": "an API token",
-    "Assessment": "the service-health assessment",
-    "AssessmentAnswer": "an answer of a service-health assessment",
-    "CheckIn": "a check-in",
-    "CompanyStrategy": "the company strategy",
-    "Department": "the department",
-    "FollowUp": "a detractor follow-up",
-    "Indicator": "the indicator",
-    "Measurement": "the actual",
-    "Milestone": "a milestone",
-    "NpsResponse": "the NPS response",
-    "Objective": "the objective",
-    "Organization": "the organization",
-    "PlanDependency": "a plan's blocker",
-    "ReminderPreference": "reminder settings",
-    "ReminderSend": "a reminder",
-    "Review": "the review",
-    "ReviewDecision": "a review decision",
-    "ServiceStrategy": "the service strategy",
-    "StrategyLink": "a strategy's fit",
-    "User": "the account of",
-    "Webhook": "the webhook",
-    "WebhookDelivery": "a webhook message",
-}
 # The kinds of thing the log names (by NAME_COLUMN), by the name the audit records them under.
 THING_NAMES = {model.__name__: model for model in NAME_COLUMN}
 # Each recorded action, as the log says it (a sentence that goes on with the thing).
