@@ -8,6 +8,7 @@ indicators stop counting" rather than "Are you sure?".
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from strategy_app.models import (
 )
 from strategy_app.schemas.wording import KIND_WORDS
 from strategy_app.services.plumbing.numbers import day
+from strategy_app.services.reads.history import NAME_COLUMN
 
 # The kinds that archive, called on screen as everywhere else (schemas.wording.KIND_WORDS)
 # without the article: the confirmation's heading, the "Undo" message.
@@ -55,10 +57,10 @@ def kind(obj: Any) -> str:
 
 
 def title(obj: Any) -> str:
-    """The thing's name as people know it."""
-    if isinstance(obj, Review):
-        return day(obj.date)  # "Archive the review “20 November 2026”?"
-    return obj.name if isinstance(obj, Indicator | Department | Webhook) else obj.title
+    """The thing's name as people know it: what the audit log calls it too (its title or name,
+    or its day: "Archive the review “20 November 2026”?")."""
+    value = getattr(obj, NAME_COLUMN[type(obj)].key)
+    return day(value) if isinstance(value, date) else value
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:
