@@ -38,10 +38,10 @@ class Surface:
     columns: int  # small multiples per row
     modebar: bool  # Plotly's toolbar, which sits over the top right corner
     top: int  # room above the title (the toolbar's row when it is shown)
-    phone: Surface | None = None
+    phone: Surface | None = None  # the layout used below 576 px
     # The screen scrolls, so a chart may grow past `height` with its rows; a slide does not,
     # and its charts keep to the room they have there.
-    scrolls: bool = True  # the layout used below 576 px
+    scrolls: bool = True
 
     def chars(self, size: int, width: float | None = None) -> int:
         """How many characters of type of this size fit on one line of the given width."""
