@@ -1010,3 +1010,20 @@ def test_an_actual_in_the_audit_log_names_its_day_and_its_indicator(as_executive
     page = html(as_executive.get("/admin/audit?entity_type=Measurement"))
     assert "Changed the actual of 30 Nov 2026 for “Orders filled complete”" in page
     assert "<li>Value: 31 → 36</li>" in page
+
+
+def test_an_event_whose_changes_are_not_fields_still_shows(as_executive, db_session):
+    """An old event may hold a plain text or a list instead of its fields: the log shows it as
+    a detail rather than failing the whole page."""
+    db_session.add_all(
+        [
+            AuditEvent(action="admin_action", entity_type="User", changes="m-plain-text"),
+            AuditEvent(action="admin_action", entity_type="User", changes=["m-a", "m-b"]),
+        ]
+    )
+    db_session.commit()
+    r = as_executive.get("/admin/audit?action=admin_action")
+    assert r.status_code == 200
+    page = html(r)
+    assert "<li>Detail: m-plain-text</li>" in page
+    assert "m-a" in page

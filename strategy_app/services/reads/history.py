@@ -210,6 +210,8 @@ def _names_of(wanted: dict[type, set[int]]) -> dict[type, dict[int, Any]]:
     query per kind of thing."""
     found = {}
     for model, ids in wanted.items():
+        if not ids:
+            continue
         columns = NAME_COLUMN[model]
         columns = columns if isinstance(columns, tuple) else (columns,)
         rows = db.session.execute(sa.select(model.id, *columns).where(model.id.in_(ids))).all()
@@ -225,14 +227,18 @@ def _name_words(value: Any) -> Any:
     return value
 
 
-def _names(rows) -> dict[str, dict[int, Any]]:
-    """The names of every id the events' changes mention, by the field that mentions it."""
-    wanted: dict[type, set[int]] = {}
-    for event, _ in rows:
-        for key, pair in (event.changes or {}).items():
+def _mentioned(events, wanted: dict[type, set[int]]) -> dict[type, set[int]]:
+    """wanted, with the ids the events' changes mention (owner_id, plan_id...), by model."""
+    for event in events:
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        for key, pair in changes.items():
             if key in NAMED and isinstance(pair, list):
                 wanted.setdefault(NAMED[key], set()).update(v for v in pair if isinstance(v, int))
-    names = _names_of(wanted)
+    return wanted
+
+
+def _by_field(names: dict[type, dict[int, Any]]) -> dict[str, dict[int, Any]]:
+    """Names by model as the change lines look them up: by the field that mentions them."""
     return {key: names.get(model, {}) for key, model in NAMED.items()}
 
 
@@ -290,7 +296,7 @@ def history(obj: Any, limit: int = 50) -> list[Entry]:
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     ).all()
-    names = _names(rows)
+    names = _by_field(_names_of(_mentioned((event for event, _ in rows), {})))
     return [
         Entry(
             at=event.created_at,
@@ -385,18 +391,6 @@ class LogLine:
     changes: list[Change] = field(default_factory=list)
 
 
-def _thing_names(events) -> dict[str, dict[int, str]]:
-    """The name of each thing the events are about, one query per kind of thing."""
-    wanted: dict[type, set[int]] = {}
-    for e in events:
-        if e.entity_type in THING_NAMES and e.entity_id is not None:
-            wanted.setdefault(THING_NAMES[e.entity_type], set()).add(e.entity_id)
-    return {
-        model.__name__: {i: _thing_words(v) for i, v in found.items() if v not in (None, "")}
-        for model, found in _names_of(wanted).items()
-    }
-
-
 def _thing_words(value: Any) -> str:
     """A thing known by its date is "of" it (the review of 3 Mar 2026), a name is quoted, an
     actual is of its day for its indicator."""
@@ -448,23 +442,21 @@ def _log_change(action: str, key: str, value: Any, names: dict) -> Change | None
 
 def log_lines(events: list[AuditEvent]) -> list[LogLine]:
     """The events told as the audit page shows them, in a few queries whatever their number:
-    one for who, one per kind of thing named, one per kind of id their changes mention."""
-    people = {e.user_id for e in events if e.user_id is not None}
-    who = (
-        dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(people))).all())
-        if people
-        else {}
-    )
-    names = _names([(e, None) for e in events])
-    things = _thing_names(events)
+    one per kind of thing they name (who did it, what it was about, the ids of its changes)."""
+    wanted: dict[type, set[int]] = {User: {e.user_id for e in events if e.user_id is not None}}
+    for e in events:
+        if e.entity_type in THING_NAMES and e.entity_id is not None:
+            wanted.setdefault(THING_NAMES[e.entity_type], set()).add(e.entity_id)
+    found = _names_of(_mentioned(events, wanted))  # one query per kind, people included
+    who, names = found.get(User, {}), _by_field(found)
     lines = []
     for e in events:
         thing = ""
         if e.action not in _ABOUT_THE_PERSON and e.entity_type in KIND_WORDS:
             thing = KIND_WORDS[e.entity_type]
-            name = things.get(e.entity_type, {}).get(e.entity_id)
-            if name:
-                thing = f"{thing} {name}"
+            name = found.get(THING_NAMES.get(e.entity_type), {}).get(e.entity_id)
+            if name not in (None, ""):
+                thing = f"{thing} {_thing_words(name)}"
             elif e.entity_type in THING_NAMES and e.entity_id is not None:
                 thing = f"{thing} (since deleted)"
         changes = e.changes if isinstance(e.changes, dict) else {"detail": e.changes}
