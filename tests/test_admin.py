@@ -18,6 +18,7 @@ from strategy_app.services.plumbing.audit import record, set_actor
 from strategy_app.services.reads import history
 from strategy_app.services.writes import admin
 from tests import factories
+from tests.queries import counting_queries
 
 XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -1027,3 +1028,34 @@ def test_an_event_whose_changes_are_not_fields_still_shows(as_executive, db_sess
     page = html(r)
     assert "<li>Detail: m-plain-text</li>" in page
     assert "m-a" in page
+
+
+def _audit_queries(client) -> int:
+    db.session.commit()
+    with counting_queries() as statements:
+        assert client.get("/admin/audit").status_code == 200
+    return len(statements)
+
+
+def test_the_audit_page_names_everything_in_a_fixed_number_of_queries(
+    as_executive, db_session, make
+):
+    """Who, what about and the ids in the changes are named one query per kind of thing,
+    however many events the page shows (a full page costs what a nearly empty one does)."""
+    set_actor(db_session, None)
+    db_session.execute(sa.delete(AuditEvent))
+    db_session.commit()
+
+    def events(n: int) -> None:
+        for i in range(n):
+            person = make.user("viewer", name=f"Person {i}")
+            db_session.flush()
+            changes = {"owner_id": [None, person.id], "objective_id": [None, 10_000 + i]}
+            record(db_session, "update", "ActionPlan", 20_000 + i, changes, user_id=person.id)
+            record(db_session, "update", "User", person.id, {"name": ["A", "B"]}, user_id=None)
+        db_session.commit()
+
+    events(2)
+    few = _audit_queries(as_executive)
+    events(20)  # a full page: 50 events, twenty more people, plans and objectives
+    assert _audit_queries(as_executive) == few
