@@ -394,9 +394,9 @@ class LogLine:
 def _thing_words(value: Any) -> str:
     """A thing known by its date is "of" it (the review of 3 Mar 2026), a name is quoted, an
     actual is of its day for its indicator."""
-    if isinstance(value, tuple | date):
-        return f"of {_name_words(value if isinstance(value, tuple) else (value, None))}"
-    return f"“{value}”"
+    if isinstance(value, date):
+        value = (value, None)
+    return f"of {_name_words(value)}" if isinstance(value, tuple) else f"“{value}”"
 
 
 def _shorter(text: Any) -> Any:
